@@ -14,7 +14,7 @@
 # machine), otherwise to the headers of the Debian kernel the VM boots.
 
 FLAVOUR		?= cloud-amd64
-BUILD		:= $(CURDIR)/build
+BUILD		?= $(CURDIR)/build
 VMBUILD		:= $(BUILD)/vm-$(FLAVOUR)
 RECFRAME_VERSION := $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null || echo 0.1)
 export RECFRAME_VERSION

@@ -42,33 +42,68 @@
  *
  * Receive semantics
  * -----------------
+ * The framer starts at the first unread byte when recframe is attached:
+ * bytes already queued then are parsed as records too.
+ *
  * recv()/read() never returns part of a record before the whole record has
- * arrived, and poll() reports EPOLLIN only for a complete record. One
- * recvmsg() returns data of one record type only; MSG_EOR in msg_flags says
- * the last byte of a record was returned. Partial reads of a record
- * continue where the previous call stopped. With RECFRAME_F_TYPE or the TLS
- * format the record type is passed as a RECFRAME_RECORD_TYPE cmsg (one
- * byte) at level SOL_RECFRAME.
+ * arrived, and poll() reports EPOLLIN only for a complete record (or for
+ * end of stream, or an error to report). One recvmsg() returns data of one
+ * record; MSG_EOR in msg_flags says the last byte of that record was
+ * returned. A buffer shorter than the record gets its first bytes, and the
+ * next call continues where this one stopped. With RECFRAME_F_TYPE or the
+ * TLS format the record type comes as a RECFRAME_RECORD_TYPE cmsg (one
+ * byte) at level SOL_RECFRAME; without cmsg room it is simply not passed.
+ *
+ * Flags, as a TCP user expects them:
+ *	MSG_PEEK	returns bytes of the current record without consuming
+ *			them; repeated peeks return the same bytes.
+ *	MSG_WAITALL	keeps reading whole records, of the same type only,
+ *			until the buffer is full; SO_RCVLOWAT likewise waits
+ *			until that many bytes were returned. Both stop early
+ *			at a type change, end of stream or an error.
+ *	MSG_TRUNC	discards the bytes instead of copying them.
+ *	MSG_DONTWAIT	EAGAIN while no complete record is there.
+ * SO_RCVTIMEO bounds the wait as for TCP. A record with an empty payload is
+ * consumed without being returned, since a read of 0 bytes means end of
+ * stream; with RECFRAME_RX_HEADER its header is returned like any other.
+ * splice() from the socket moves the current record's bytes (payload only,
+ * unless RECFRAME_RX_HEADER) into the pipe without copying them, at most
+ * one record per call.
  *
  * Errors on receive are sticky: once the framer has seen a bad header it
  * stops parsing, complete records queued before it are still delivered,
- * and then every read reports the error:
+ * and then every read reports the error, and poll() EPOLLIN | EPOLLERR:
  *	EMSGSIZE	payload length above max_record.
  *	EBADMSG		malformed generic header (negative payload length).
  *	EINVAL		TLS format header with a bad version byte.
  *	EPROTO		the peer closed the stream (FIN) in the middle of a
  *			record; a clean FIN between records reads as EOF (0).
+ * TCP's own errors (ECONNRESET...) are reported as TCP reports them.
  *
  * Transmit semantics
  * ------------------
  * Every send() without MSG_MORE ends a record: a message is a record.
  * MSG_MORE keeps the record open for the next send; shutdown(SHUT_WR) and
- * close() flush an open record. The record type of a send is given with a
- * RECFRAME_RECORD_TYPE cmsg (default: RECFRAME_TYPE_DEFAULT); a send with a
- * different type than the open record first closes the open record.
+ * close() flush an open record. A send that would make the record larger
+ * than max_record fails with EMSGSIZE and sends nothing. The record type
+ * of a send is given with a RECFRAME_RECORD_TYPE cmsg (default:
+ * RECFRAME_TYPE_DEFAULT; EINVAL when the format has no type byte); a send
+ * of another type than the open record closes the open record first.
+ * sendfile() and splice() into the socket reference the file's pages: the
+ * data is not copied, records are cut at max_record and the last one is
+ * closed when the call ends (unless SPLICE_F_MORE).
+ * Blocking, SO_SNDTIMEO, SO_SNDBUF, EPIPE and SIGPIPE (MSG_NOSIGNAL) work
+ * as for TCP; a non-blocking send either takes the whole message or fails
+ * with EAGAIN.
  *
  * Socket options at level SOL_RECFRAME
  * -------------------------------------
+ * RECFRAME_FRAMING may be changed until the first record was sent or a
+ * byte was returned to the user; after that it is EINVAL. Setting it
+ * re-parses what is already queued with the new format.
+ * RECFRAME_RX_HEADER takes an int, 0 or 1 (EINVAL for anything else).
+ * RECFRAME_INFO is read only (setsockopt: ENOPROTOOPT, as for unknown
+ * options). A getsockopt optlen too short for the option is EINVAL.
  */
 #ifndef _UAPI_LINUX_RECFRAME_H
 #define _UAPI_LINUX_RECFRAME_H
@@ -145,9 +180,11 @@ struct recframe_info {
 	__u64	rx_copy_fallback; /* records copied out of the TCP queue */
 	__u64	tx_alloc;	/* page allocations on the transmit path */
 	__u64	rx_queued;	/* bytes of complete records waiting */
-	__u64	err_msgsize;
-	__u64	err_badmsg;
-	__u64	err_truncated;
+	__u64	rx_empty;	/* empty records consumed silently */
+	__u64	err_msgsize;	/* EMSGSIZE: record above max_record */
+	__u64	err_badmsg;	/* EBADMSG: malformed header */
+	__u64	err_badversion;	/* EINVAL: TLS header with a bad version */
+	__u64	err_truncated;	/* EPROTO: FIN inside a record */
 };
 
 #define RECFRAME_STATE_RX_READY		0x01	/* a complete record waits */
