@@ -24,14 +24,15 @@ enum {
 };
 
 /*
- * A socket's sk_prot points into these tables while recframe is attached.
- * They are copies of the TCP protos with recframe's operations laid over,
- * built the first time a socket of each family attaches. tcpv6_prot lives in
- * a module of its own on some configurations, so its address is learnt from
- * the socket instead of taken from a symbol, and the table is rebuilt if
- * that address ever changes.
+ * A socket's sk_prot and socket ops point into these tables while recframe
+ * is attached. They are copies of TCP's with recframe's operations laid
+ * over, built the first time a socket of each family attaches. tcpv6_prot
+ * lives in a module of its own on some configurations, so its address is
+ * learnt from the socket instead of taken from a symbol, and the table is
+ * rebuilt if that address ever changes.
  */
 static struct proto rf_prots[RF_NUM_FAMILIES];
+static struct proto_ops rf_ops[RF_NUM_FAMILIES];
 static const struct proto *rf_base_prots[RF_NUM_FAMILIES];
 static DEFINE_MUTEX(rf_prots_lock);
 
@@ -44,8 +45,21 @@ static int rf_disconnect(struct sock *sk, int flags)
 	return -EOPNOTSUPP;
 }
 
-static void rf_ctx_free(struct rf_sock *rf)
+static int rf_ops_shutdown(struct socket *sock, int how)
 {
+	struct sock *sk = sock->sk;
+
+	/* The last record must go out before TCP's FIN. */
+	if (how == SHUT_WR || how == SHUT_RDWR)
+		rf_shutdown_flush(sk);
+	return rf_sk(sk)->sk_ops->shutdown(sock, how);
+}
+
+static void rf_ctx_free(struct sock *sk, struct rf_sock *rf)
+{
+	rf_rx_release(rf);
+	rf_tx_release(rf);
+	rf_stat_add(sk, RF_STAT_CURR_SOCKETS, -1);
 	kfree(rf);
 }
 
@@ -56,70 +70,122 @@ static void rf_close(struct sock *sk, long timeout)
 	struct proto *base = rf->sk_proto;
 
 	lock_sock(sk);
+	rf_tx_flush(sk, rf, rf_close_flush_timeo(sk));
+	rf->closing = true;
 	write_lock_bh(&sk->sk_callback_lock);
 	rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
+	sk->sk_data_ready = rf->saved_data_ready;
+	sk->sk_write_space = rf->saved_write_space;
 	WRITE_ONCE(sk->sk_prot, base);
+	if (sk->sk_socket)
+		WRITE_ONCE(sk->sk_socket->ops, rf->sk_ops);
 	write_unlock_bh(&sk->sk_callback_lock);
 	release_sock(sk);
 
-	rf_ctx_free(rf);
+	/* The works take the socket lock, so this waits outside it. */
+	cancel_work_sync(&rf->rx.work);
+	cancel_work_sync(&rf->tx.work);
+	rf_ctx_free(sk, rf);
 	base->close(sk, timeout);
 }
 
 static void rf_build_proto(struct proto *prot, const struct proto *base)
 {
 	*prot = *base;
-	prot->close = rf_close;
-	prot->disconnect = rf_disconnect;
+	prot->close		= rf_close;
+	prot->disconnect	= rf_disconnect;
+	prot->recvmsg		= rf_recvmsg;
+	prot->sendmsg		= rf_sendmsg;
+	prot->sendpage		= rf_sendpage;
+	prot->setsockopt	= rf_setsockopt;
+	prot->getsockopt	= rf_getsockopt;
 }
 
-static struct proto *rf_proto_for(struct sock *sk)
+static void rf_build_ops(struct proto_ops *ops, const struct proto_ops *base)
 {
-	int family = sk->sk_family == AF_INET6 ? RF_IPV6 : RF_IPV4;
+	*ops = *base;
+	ops->poll		= rf_poll;
+	ops->splice_read	= rf_splice_read;
+	ops->shutdown		= rf_ops_shutdown;
+	/* In-kernel senders would bypass the record layer. */
+	ops->sendmsg_locked	= NULL;
+	ops->sendpage_locked	= NULL;
+}
+
+static int rf_family(const struct sock *sk)
+{
+	return sk->sk_family == AF_INET6 ? RF_IPV6 : RF_IPV4;
+}
+
+static void rf_build_tables(struct sock *sk)
+{
+	int family = rf_family(sk);
 	const struct proto *base = READ_ONCE(sk->sk_prot);
 
-	/* Pairs with the release below: a matching base means a built table. */
+	/* Pairs with the release below: a matching base means built tables. */
 	if (likely(smp_load_acquire(&rf_base_prots[family]) == base))
-		return &rf_prots[family];
+		return;
 
 	mutex_lock(&rf_prots_lock);
 	if (rf_base_prots[family] != base) {
 		rf_build_proto(&rf_prots[family], base);
-		/* Publish the base only once the table is complete. */
+		rf_build_ops(&rf_ops[family], sk->sk_socket->ops);
+		/* Publish the base only once the tables are complete. */
 		smp_store_release(&rf_base_prots[family], base);
 	}
 	mutex_unlock(&rf_prots_lock);
-	return &rf_prots[family];
 }
 
 static int rf_init(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
-	struct proto *prot;
+	int family = rf_family(sk);
 	struct rf_sock *rf;
+	int err;
 
 	/*
 	 * The context describes one established stream. A listener would
 	 * hand it to its children (tcp_ulp refuses listen() for ULPs without
 	 * ->clone), and a socket that is not yet connected has no stream.
+	 * Kernel sockets without a struct socket have no ops to replace.
 	 */
 	if (sk->sk_state != TCP_ESTABLISHED)
 		return -ENOTCONN;
+	if (!sk->sk_socket)
+		return -EINVAL;
 
-	prot = rf_proto_for(sk);
+	rf_build_tables(sk);
 
 	rf = kzalloc(sizeof(*rf), GFP_KERNEL);
 	if (!rf)
 		return -ENOMEM;
 	rf->sk = sk;
 	rf->sk_proto = READ_ONCE(sk->sk_prot);
+	rf->sk_ops = READ_ONCE(sk->sk_socket->ops);
 	rf_format_default(&rf->fmt);
+	rf_rx_init(rf);
+	err = rf_tx_init(rf);
+	if (err)
+		goto err_free_ctx;
 
 	write_lock_bh(&sk->sk_callback_lock);
+	rf->saved_data_ready = sk->sk_data_ready;
+	rf->saved_write_space = sk->sk_write_space;
 	rcu_assign_pointer(icsk->icsk_ulp_data, rf);
-	WRITE_ONCE(sk->sk_prot, prot);
+	sk->sk_data_ready = rf_data_ready;
+	sk->sk_write_space = rf_write_space;
+	WRITE_ONCE(sk->sk_prot, &rf_prots[family]);
+	WRITE_ONCE(sk->sk_socket->ops, &rf_ops[family]);
 	write_unlock_bh(&sk->sk_callback_lock);
+	rf_stat_inc(sk, RF_STAT_CURR_SOCKETS);
+
+	/* Bytes that arrived before the attach are records too. */
+	rf_rx_reparse(sk, rf);
 	return 0;
+
+err_free_ctx:
+	kfree(rf);
+	return err;
 }
 
 static void rf_release(struct sock *sk)
@@ -134,7 +200,7 @@ static void rf_release(struct sock *sk)
 
 	if (rf) {
 		rcu_assign_pointer(icsk->icsk_ulp_data, NULL);
-		rf_ctx_free(rf);
+		rf_ctx_free(sk, rf);
 	}
 }
 
@@ -149,17 +215,25 @@ static int __init rf_module_init(void)
 {
 	int err;
 
-	err = tcp_register_ulp(&rf_ulp_ops);
+	err = rf_stats_init();
 	if (err)
 		return err;
+	err = tcp_register_ulp(&rf_ulp_ops);
+	if (err)
+		goto err_stats_exit;
 
 	pr_debug("version %s loaded\n", RECFRAME_VERSION);
 	return 0;
+
+err_stats_exit:
+	rf_stats_exit();
+	return err;
 }
 
 static void __exit rf_module_exit(void)
 {
 	tcp_unregister_ulp(&rf_ulp_ops);
+	rf_stats_exit();
 }
 
 module_init(rf_module_init);

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-netns counters, per CPU so that the data path never shares a cache
+ * line between sockets.
+ */
+#ifndef _RECFRAME_STATS_H
+#define _RECFRAME_STATS_H
+
+#include <linux/percpu.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+enum rf_stat {
+	RF_STAT_CURR_SOCKETS,
+	RF_STAT_RX_RECORDS,
+	RF_STAT_RX_BYTES,
+	RF_STAT_TX_RECORDS,
+	RF_STAT_TX_BYTES,
+	RF_STAT_RX_COPY_FALLBACK,
+	RF_STAT_TX_PAGE_ALLOC,
+	RF_STAT_RX_EMPTY,
+	RF_STAT_ERR_MSGSIZE,
+	RF_STAT_ERR_BADMSG,
+	RF_STAT_ERR_BADVERSION,
+	RF_STAT_ERR_TRUNCATED,
+	RF_STAT_NUM,
+};
+
+struct rf_stats {
+	u64	v[RF_STAT_NUM];
+};
+
+struct rf_net {
+	struct rf_stats __percpu	*stats;
+};
+
+extern unsigned int rf_net_id;
+
+static inline struct rf_net *rf_net(const struct net *net)
+{
+	return net_generic(net, rf_net_id);
+}
+
+static inline void rf_stat_add(const struct sock *sk, enum rf_stat s, s64 n)
+{
+	this_cpu_add(rf_net(sock_net(sk))->stats->v[s], n);
+}
+
+static inline void rf_stat_inc(const struct sock *sk, enum rf_stat s)
+{
+	rf_stat_add(sk, s, 1);
+}
+
+void rf_stats_fold(const struct net *net, u64 out[RF_STAT_NUM]);
+int rf_stats_init(void);
+void rf_stats_exit(void);
+
+#endif /* _RECFRAME_STATS_H */
