@@ -223,6 +223,23 @@ void rf_rx_reparse(struct sock *sk, struct rf_sock *rf)
 }
 
 /*
+ * Consume @n bytes of the current record. At its end the framer moves on
+ * at once, so that poll and the next reader see the next record's state,
+ * never the one just consumed. Returns true at the end of the record.
+ */
+static bool rf_rx_take(struct sock *sk, struct rf_sock *rf, u32 n)
+{
+	struct rf_rx_ctx *rx = &rf->rx;
+
+	rf_rx_eat(sk, rf, n);
+	if (!rf_rx_consume(&rx->st, &rf->fmt, n))
+		return false;
+	rx->copying = false;
+	rf_rx_parse(sk, rf);
+	return true;
+}
+
+/*
  * TCP's receive window is about to close on a record that is not complete:
  * without help, the sender would stall and poll would never report the
  * record.
@@ -412,9 +429,7 @@ static bool rf_rx_skip_empty(struct sock *sk, struct rf_sock *rf)
 	if (rx->want_hdr || rx->st.payload_len)
 		return false;
 	len = rf_rx_record_len(&rx->st, &rf->fmt) - rx->st.off;
-	rf_rx_eat(sk, rf, len);
-	rf_rx_consume(&rx->st, &rf->fmt, len);
-	rx->copying = false;
+	rf_rx_take(sk, rf, len);
 	rf->stats.rx_empty++;
 	rf_stat_inc(sk, RF_STAT_RX_EMPTY);
 	return true;
@@ -427,7 +442,6 @@ static void rf_rx_account(struct sock *sk, struct rf_sock *rf, u32 n,
 	rf->stats.rx_bytes += n;
 	rf_stat_add(sk, RF_STAT_RX_BYTES, n);
 	if (eor) {
-		rf->rx.copying = false;
 		rf->stats.rx_records++;
 		rf_stat_inc(sk, RF_STAT_RX_RECORDS);
 	}
@@ -490,8 +504,7 @@ int rf_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 			   &skip, &n);
 		left = rf_rx_record_len(&rx->st, &rf->fmt) - rx->st.off;
 		if (skip && !peek) {
-			rf_rx_eat(sk, rf, skip);
-			rf_rx_consume(&rx->st, &rf->fmt, skip);
+			rf_rx_take(sk, rf, skip);
 			left -= skip;
 			skip = 0;
 		}
@@ -509,8 +522,7 @@ int rf_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		eor = n + skip == left;
 		if (peek)
 			break;
-		rf_rx_eat(sk, rf, n);
-		rf_rx_consume(&rx->st, &rf->fmt, n);
+		rf_rx_take(sk, rf, n);
 		rf_rx_account(sk, rf, n, eor);
 		if (!eor || copied >= target)
 			break;
@@ -572,16 +584,11 @@ ssize_t rf_splice_read(struct socket *sock, loff_t *ppos,
 
 	rf_rx_plan(&rx->st, &rf->fmt, rx->want_hdr, len, &skip, &n);
 	left = rf_rx_record_len(&rx->st, &rf->fmt) - rx->st.off - skip;
-	if (skip) {
-		rf_rx_eat(sk, rf, skip);
-		rf_rx_consume(&rx->st, &rf->fmt, skip);
-	}
+	if (skip)
+		rf_rx_take(sk, rf, skip);
 	got = rf_rx_walk(sk, rf, 0, n, rf_splice_actor, &sc);
-	if (got > 0) {
-		rf_rx_eat(sk, rf, got);
-		rf_rx_consume(&rx->st, &rf->fmt, got);
-		rf_rx_account(sk, rf, got, got == left);
-	}
+	if (got > 0)
+		rf_rx_account(sk, rf, got, rf_rx_take(sk, rf, got));
 out:
 	release_sock(sk);
 	return got;
