@@ -131,6 +131,19 @@ void rf_format_to_user(const struct rf_format *f, struct recframe_framing *u)
 }
 
 /* Headers sit at arbitrary stream offsets, so go byte by byte. */
+/*
+ * Whether @f, typically an accepted format with another max_record, would
+ * still be accepted: the validation rules live in one place.
+ */
+bool rf_format_fits(const struct rf_format *f)
+{
+	struct recframe_framing u;
+	struct rf_format tmp;
+
+	rf_format_to_user(f, &u);
+	return !rf_format_from_user(&tmp, &u);
+}
+
 static u64 rf_get_uint(const u8 *p, u8 size, bool le)
 {
 	u64 v = 0;

@@ -57,6 +57,7 @@ struct rf_format {
 void rf_format_default(struct rf_format *f);
 int rf_format_from_user(struct rf_format *f, const struct recframe_framing *u);
 void rf_format_to_user(const struct rf_format *f, struct recframe_framing *u);
+bool rf_format_fits(const struct rf_format *f);
 
 int rf_hdr_parse(const struct rf_format *f, const u8 *hdr, u32 *payload_len,
 		 u8 *type);

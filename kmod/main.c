@@ -8,7 +8,9 @@
 
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rculist.h>
 #include <linux/slab.h>
+#include <linux/sock_diag.h>
 #include <net/tcp.h>
 
 #include "recframe.h"
@@ -55,12 +57,87 @@ static int rf_ops_shutdown(struct socket *sock, int how)
 	return rf_sk(sk)->sk_ops->shutdown(sock, how);
 }
 
+static void rf_list_add(struct sock *sk, struct rf_sock *rf)
+{
+	struct rf_net *rn = rf_net(sock_net(sk));
+
+	spin_lock(&rn->socks_lock);
+	list_add_tail_rcu(&rf->node, &rn->socks);
+	rn->socks_gen++;
+	spin_unlock(&rn->socks_lock);
+	rf_stat_inc(sk, RF_STAT_CURR_SOCKETS);
+}
+
 static void rf_ctx_free(struct sock *sk, struct rf_sock *rf)
 {
+	struct rf_net *rn = rf_net(sock_net(sk));
+
+	spin_lock(&rn->socks_lock);
+	list_del_rcu(&rf->node);
+	rn->socks_gen++;
+	spin_unlock(&rn->socks_lock);
+	rf_stat_add(sk, RF_STAT_CURR_SOCKETS, -1);
+
 	rf_rx_release(rf);
 	rf_tx_release(rf);
-	rf_stat_add(sk, RF_STAT_CURR_SOCKETS, -1);
-	kfree(rf);
+	/* Dumps may still be reading the context. */
+	kfree_rcu(rf, rcu);
+}
+
+u64 rf_sock_cookie(struct sock *sk)
+{
+	u32 cookie[2];
+
+	sock_diag_save_cookie(sk, cookie);
+	return cookie[0] | (u64)cookie[1] << 32;
+}
+
+/*
+ * Find a recframe socket of @net by its cookie (SO_COOKIE) and take a
+ * reference on it. Returns NULL if there is none.
+ */
+struct sock *rf_sock_get(struct net *net, u64 cookie)
+{
+	struct rf_net *rn = rf_net(net);
+	struct sock *found = NULL;
+	struct rf_sock *rf;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(rf, &rn->socks, node) {
+		struct sock *sk = rf->sk;
+
+		if (rf_sock_cookie(sk) != cookie)
+			continue;
+		if (refcount_inc_not_zero(&sk->sk_refcnt))
+			found = sk;
+		break;
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+/*
+ * End a socket on an operator's request: the peer gets a reset, blocked
+ * and future calls fail with ECONNABORTED. The caller holds a reference.
+ */
+int rf_sock_abort(struct sock *sk)
+{
+	struct rf_sock *rf;
+	int err;
+
+	lock_sock(sk);
+	rf = rf_sk(sk);
+	if (!rf || rf->closing) {
+		release_sock(sk);
+		return -ENOENT;
+	}
+	rf->aborted = true;
+	rf_rx_abort(sk, rf);
+	release_sock(sk);
+
+	/* Sends the reset and wakes every waiter with sk_err set. */
+	err = tcp_abort(sk, ECONNABORTED);
+	return err == -ENOENT ? 0 : err;
 }
 
 static void rf_close(struct sock *sk, long timeout)
@@ -141,6 +218,7 @@ static int rf_init(struct sock *sk)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	int family = rf_family(sk);
 	struct rf_sock *rf;
+	struct rf_net *rn;
 	int err;
 
 	/*
@@ -153,6 +231,10 @@ static int rf_init(struct sock *sk)
 		return -ENOTCONN;
 	if (!sk->sk_socket)
 		return -EINVAL;
+	rn = rf_net(sock_net(sk));
+	if (!READ_ONCE(rn->cfg.unpriv_attach) &&
+	    !ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
 
 	rf_build_tables(sk);
 
@@ -163,6 +245,7 @@ static int rf_init(struct sock *sk)
 	rf->sk_proto = READ_ONCE(sk->sk_prot);
 	rf->sk_ops = READ_ONCE(sk->sk_socket->ops);
 	rf_format_default(&rf->fmt);
+	rf->fmt.max_record = READ_ONCE(rn->cfg.default_max_record);
 	rf_rx_init(rf);
 	err = rf_tx_init(rf);
 	if (err)
@@ -177,7 +260,7 @@ static int rf_init(struct sock *sk)
 	WRITE_ONCE(sk->sk_prot, &rf_prots[family]);
 	WRITE_ONCE(sk->sk_socket->ops, &rf_ops[family]);
 	write_unlock_bh(&sk->sk_callback_lock);
-	rf_stat_inc(sk, RF_STAT_CURR_SOCKETS);
+	rf_list_add(sk, rf);
 
 	/* Bytes that arrived before the attach are records too. */
 	rf_rx_reparse(sk, rf);
@@ -215,25 +298,27 @@ static int __init rf_module_init(void)
 {
 	int err;
 
-	err = rf_stats_init();
+	err = rf_netns_init();
 	if (err)
 		return err;
 	err = tcp_register_ulp(&rf_ulp_ops);
 	if (err)
-		goto err_stats_exit;
+		goto err_netns_exit;
 
 	pr_debug("version %s loaded\n", RECFRAME_VERSION);
 	return 0;
 
-err_stats_exit:
-	rf_stats_exit();
+err_netns_exit:
+	rf_netns_exit();
 	return err;
 }
 
 static void __exit rf_module_exit(void)
 {
 	tcp_unregister_ulp(&rf_ulp_ops);
-	rf_stats_exit();
+	rf_netns_exit();
+	/* kfree_rcu() of the last contexts must finish before the code goes. */
+	rcu_barrier();
 }
 
 module_init(rf_module_init);

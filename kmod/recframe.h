@@ -13,6 +13,7 @@
 
 #include "compat.h"
 #include "frame.h"
+#include "netns.h"
 #include "stats.h"
 
 /* A piece of a record being sent: a page reference and a byte range. */
@@ -102,6 +103,12 @@ struct rf_sock {
 	struct rf_tx_ctx	tx;
 	struct rf_sock_stats	stats;
 	bool			closing;
+	/* An operator aborted the socket: every call fails from now on. */
+	bool			aborted;
+
+	/* Membership of rf_net.socks, walked under RCU by the control plane. */
+	struct list_head	node;
+	struct rcu_head		rcu;
 };
 
 static inline struct rf_sock *rf_sk(const struct sock *sk)
@@ -113,10 +120,16 @@ static inline struct rf_sock *rf_sk(const struct sock *sk)
 	return (__force struct rf_sock *)inet_csk(sk)->icsk_ulp_data;
 }
 
+/* main.c */
+u64 rf_sock_cookie(struct sock *sk);
+struct sock *rf_sock_get(struct net *net, u64 cookie);
+int rf_sock_abort(struct sock *sk);
+
 /* rx.c */
 void rf_rx_init(struct rf_sock *rf);
 void rf_rx_release(struct rf_sock *rf);
 void rf_rx_reparse(struct sock *sk, struct rf_sock *rf);
+void rf_rx_abort(struct sock *sk, struct rf_sock *rf);
 void rf_data_ready(struct sock *sk);
 int rf_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 	       int *addr_len);
@@ -143,5 +156,22 @@ int rf_setsockopt(struct sock *sk, int level, int optname,
 		  sockptr_t optval, unsigned int optlen);
 int rf_getsockopt(struct sock *sk, int level, int optname,
 		  char __user *optval, int __user *optlen);
+int rf_set_max_record(struct sock *sk, u32 max_record);
+
+/* netlink.c: the generic netlink control plane. */
+enum rf_event {
+	RF_EVENT_ATTACH,
+	RF_EVENT_CLOSE,
+	RF_EVENT_FRAMING_ERROR,
+	RF_EVENT_DECRYPT_ERROR,
+	RF_EVENT_REKEY,
+	RF_EVENT_ABORT,
+};
+
+int rf_netlink_init(void);
+void rf_netlink_exit(void);
+/* Any context, the socket's state readable (owned or from TCP's rx path). */
+void rf_nl_event(struct sock *sk, struct rf_sock *rf, enum rf_event ev,
+		 int err);
 
 #endif /* _RECFRAME_H */

@@ -166,6 +166,7 @@ static void rf_rx_set_error(struct sock *sk, struct rf_sock *rf, int err)
 		stat = RF_STAT_ERR_TRUNCATED;
 		break;
 	default:
+		/* Not a framing error: ENOMEM, ECONNABORTED. */
 		return;
 	}
 	rf_stat_inc(sk, stat);
@@ -214,6 +215,12 @@ static void rf_rx_parse(struct sock *sk, struct rf_sock *rf)
 		rf_rx_set_error(sk, rf, -EPROTO);
 out:
 	WRITE_ONCE(rx->ready, ready);
+}
+
+void rf_rx_abort(struct sock *sk, struct rf_sock *rf)
+{
+	rf_rx_set_error(sk, rf, -ECONNABORTED);
+	WRITE_ONCE(rf->rx.ready, false);
 }
 
 void rf_rx_reparse(struct sock *sk, struct rf_sock *rf)

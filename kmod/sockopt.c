@@ -34,6 +34,8 @@ static int rf_set_framing(struct sock *sk, struct rf_sock *rf,
 	err = rf_format_from_user(&fmt, &uf);
 	if (err)
 		return err;
+	if (fmt.max_record > READ_ONCE(rf_net(sock_net(sk))->cfg.record_limit))
+		return -EINVAL;
 
 	lock_sock(sk);
 	if (rf_data_flowed(rf)) {
@@ -48,6 +50,42 @@ static int rf_set_framing(struct sock *sk, struct rf_sock *rf,
 	rf_rx_reparse(sk, rf);
 	if (rf->rx.ready)
 		rf->saved_data_ready(sk);
+out:
+	release_sock(sk);
+	return err;
+}
+
+/*
+ * Change the record size limit of a live socket (the control plane's
+ * "socket set"). Unlike the framing, it may change after data flowed:
+ * it applies to headers parsed and records started from now on. A record
+ * being built that is already larger makes it EBUSY.
+ */
+int rf_set_max_record(struct sock *sk, u32 max_record)
+{
+	struct rf_sock *rf;
+	struct rf_format fmt;
+	int err;
+
+	lock_sock(sk);
+	rf = rf_sk(sk);
+	err = -ENOENT;
+	if (!rf || rf->closing)
+		goto out;
+	fmt = rf->fmt;
+	fmt.max_record = max_record;
+	err = -EINVAL;
+	if (!max_record ||
+	    max_record > READ_ONCE(rf_net(sock_net(sk))->cfg.record_limit) ||
+	    !rf_format_fits(&fmt))
+		goto out;
+	err = -EBUSY;
+	if ((rf->tx.open || rf->tx.pending) && rf->tx.payload_len > max_record)
+		goto out;
+	err = rf_tx_resize(rf, &fmt);
+	if (err)
+		goto out;
+	rf->fmt.max_record = max_record;
 out:
 	release_sock(sk);
 	return err;

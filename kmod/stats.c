@@ -8,9 +8,7 @@
 
 #include "stats.h"
 
-unsigned int rf_net_id __read_mostly;
-
-static const char *const rf_stat_names[RF_STAT_NUM] = {
+const char *const rf_stat_names[RF_STAT_NUM] = {
 	[RF_STAT_CURR_SOCKETS]		= "RecframeCurrSockets",
 	[RF_STAT_RX_RECORDS]		= "RecframeRxRecords",
 	[RF_STAT_RX_BYTES]		= "RecframeRxBytes",
@@ -50,7 +48,25 @@ static int rf_stat_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
-static int __net_init rf_net_init(struct net *net)
+/*
+ * Zero every counter but the gauge of current sockets. Racing updates on
+ * other CPUs may survive the reset; counters are statistics, not ledgers.
+ */
+void rf_stats_reset(const struct net *net)
+{
+	struct rf_net *rn = rf_net(net);
+	int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		struct rf_stats *s = per_cpu_ptr(rn->stats, cpu);
+
+		for (i = 0; i < RF_STAT_NUM; i++)
+			if (i != RF_STAT_CURR_SOCKETS)
+				WRITE_ONCE(s->v[i], 0);
+	}
+}
+
+int rf_stats_net_init(struct net *net)
 {
 	struct rf_net *rn = rf_net(net);
 
@@ -67,25 +83,8 @@ err_free_stats:
 	return -ENOMEM;
 }
 
-static void __net_exit rf_net_exit(struct net *net)
+void rf_stats_net_exit(struct net *net)
 {
 	remove_proc_entry("recframe_stat", net->proc_net);
 	free_percpu(rf_net(net)->stats);
-}
-
-static struct pernet_operations rf_net_ops = {
-	.init	= rf_net_init,
-	.exit	= rf_net_exit,
-	.id	= &rf_net_id,
-	.size	= sizeof(struct rf_net),
-};
-
-int rf_stats_init(void)
-{
-	return register_pernet_subsys(&rf_net_ops);
-}
-
-void rf_stats_exit(void)
-{
-	unregister_pernet_subsys(&rf_net_ops);
 }

@@ -7,8 +7,9 @@
 #define _RECFRAME_STATS_H
 
 #include <linux/percpu.h>
-#include <net/net_namespace.h>
-#include <net/netns/generic.h>
+#include <net/sock.h>
+
+#include "netns.h"
 
 enum rf_stat {
 	RF_STAT_CURR_SOCKETS,
@@ -30,17 +31,6 @@ struct rf_stats {
 	u64	v[RF_STAT_NUM];
 };
 
-struct rf_net {
-	struct rf_stats __percpu	*stats;
-};
-
-extern unsigned int rf_net_id;
-
-static inline struct rf_net *rf_net(const struct net *net)
-{
-	return net_generic(net, rf_net_id);
-}
-
 static inline void rf_stat_add(const struct sock *sk, enum rf_stat s, s64 n)
 {
 	this_cpu_add(rf_net(sock_net(sk))->stats->v[s], n);
@@ -51,8 +41,11 @@ static inline void rf_stat_inc(const struct sock *sk, enum rf_stat s)
 	rf_stat_add(sk, s, 1);
 }
 
+extern const char *const rf_stat_names[RF_STAT_NUM];
+
 void rf_stats_fold(const struct net *net, u64 out[RF_STAT_NUM]);
-int rf_stats_init(void);
-void rf_stats_exit(void);
+void rf_stats_reset(const struct net *net);
+int rf_stats_net_init(struct net *net);
+void rf_stats_net_exit(struct net *net);
 
 #endif /* _RECFRAME_STATS_H */

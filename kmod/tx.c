@@ -287,6 +287,8 @@ static int rf_tx_prepare(struct sock *sk, struct rf_sock *rf, long *timeo,
 {
 	int err;
 
+	if (rf->aborted)
+		return -ECONNABORTED;
 	/* sk_stream_error() turns this into TCP's pending error, if any. */
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 		return -EPIPE;
