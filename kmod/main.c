@@ -72,6 +72,8 @@ static void rf_ctx_free(struct sock *sk, struct rf_sock *rf)
 {
 	struct rf_net *rn = rf_net(sock_net(sk));
 
+	/* Reached from rf_close() and rf_release(): one close event each. */
+	rf_nl_event(sk, rf, RF_EVENT_CLOSE, 0);
 	spin_lock(&rn->socks_lock);
 	list_del_rcu(&rf->node);
 	rn->socks_gen++;
@@ -80,6 +82,7 @@ static void rf_ctx_free(struct sock *sk, struct rf_sock *rf)
 
 	rf_rx_release(rf);
 	rf_tx_release(rf);
+	rf_tls_free(rf);
 	/* Dumps may still be reading the context. */
 	kfree_rcu(rf, rcu);
 }
@@ -176,6 +179,9 @@ static void rf_build_proto(struct proto *prot, const struct proto *base)
 	prot->sendpage		= rf_sendpage;
 	prot->setsockopt	= rf_setsockopt;
 	prot->getsockopt	= rf_getsockopt;
+#ifdef RF_HAVE_SPLICE_EOF
+	prot->splice_eof	= rf_splice_eof;
+#endif
 }
 
 static void rf_build_ops(struct proto_ops *ops, const struct proto_ops *base)
@@ -261,6 +267,7 @@ static int rf_init(struct sock *sk)
 	WRITE_ONCE(sk->sk_socket->ops, &rf_ops[family]);
 	write_unlock_bh(&sk->sk_callback_lock);
 	rf_list_add(sk, rf);
+	rf_nl_event(sk, rf, RF_EVENT_ATTACH, 0);
 
 	/* Bytes that arrived before the attach are records too. */
 	rf_rx_reparse(sk, rf);
@@ -301,13 +308,18 @@ static int __init rf_module_init(void)
 	err = rf_netns_init();
 	if (err)
 		return err;
-	err = tcp_register_ulp(&rf_ulp_ops);
+	err = rf_netlink_init();
 	if (err)
 		goto err_netns_exit;
+	err = tcp_register_ulp(&rf_ulp_ops);
+	if (err)
+		goto err_netlink_exit;
 
 	pr_debug("version %s loaded\n", RECFRAME_VERSION);
 	return 0;
 
+err_netlink_exit:
+	rf_netlink_exit();
 err_netns_exit:
 	rf_netns_exit();
 	return err;
@@ -316,6 +328,7 @@ err_netns_exit:
 static void __exit rf_module_exit(void)
 {
 	tcp_unregister_ulp(&rf_ulp_ops);
+	rf_netlink_exit();
 	rf_netns_exit();
 	/* kfree_rcu() of the last contexts must finish before the code goes. */
 	rcu_barrier();

@@ -12,9 +12,21 @@
 #include <net/inet_connection_sock.h>
 
 #include "compat.h"
+#include "crypto.h"
 #include "frame.h"
 #include "netns.h"
 #include "stats.h"
+
+/*
+ * What a direction does. Until it is configured a socket passes data
+ * straight to TCP, as kTLS does before TLS_TX/TLS_RX: a kTLS program may
+ * still read or write handshake bytes after attaching the ULP.
+ */
+enum rf_mode {
+	RF_MODE_NONE,		/* plain TCP */
+	RF_MODE_FRAMING,	/* RECFRAME_FRAMING: plaintext records */
+	RF_MODE_TLS,		/* SOL_TLS TLS_TX / TLS_RX */
+};
 
 /* A piece of a record being sent: a page reference and a byte range. */
 struct rf_frag {
@@ -34,8 +46,15 @@ struct rf_tx_ctx {
 	u32			max_frags;
 	u32			nr_frags;	/* frags[0] is the header */
 	u32			payload_len;	/* bytes in the open record */
+	/*
+	 * Reserved when the record opens, so that closing it never needs
+	 * memory: TLS's content type byte and tag go here.
+	 */
+	struct rf_frag		tail;
 	u8			type;
 	bool			open;		/* a record is being built */
+	/* Some payload pages are not ours (sendfile): encrypt out of place. */
+	bool			foreign;
 	/* A closed record TCP has not taken whole yet: push from here. */
 	bool			pending;
 	/* Someone is inside do_tcp_sendpages() and may sleep there. */
@@ -43,7 +62,6 @@ struct rf_tx_ctx {
 	u32			push_idx;
 	u32			push_off;
 	struct work_struct	work;
-	u8			hdr[RECFRAME_HDR_MAX];
 };
 
 /*
@@ -70,6 +88,29 @@ struct rf_rx_ctx {
 	struct work_struct	work;
 };
 
+/* TLS mode: parameters of both directions and each one's AEAD. */
+/* A TLS record's plaintext fits in this many pinned user pages. */
+#define RF_TLS_PIN_MAX	(DIV_ROUND_UP(RF_TLS_MAX_PLAIN + 256, PAGE_SIZE) + 1)
+
+struct rf_tls {
+	struct rf_tls_params	p;
+	struct rf_crypto	tx;
+	struct rf_crypto	rx;
+	u32			rx_no_pad;	/* TLS_RX_EXPECT_NO_PAD */
+	/* Ciphertext fragments of a record encrypted out of place. */
+	struct rf_frag		*cfrags;
+	/* The decrypted record not yet read (partial reads, peeks). */
+	struct sk_buff		*clear;
+	u32			clear_off;
+	u32			clear_len;
+	u8			clear_type;
+	bool			clear_valid;	/* a record is in there */
+	/* A KeyUpdate was read: nothing more until the next RX key. */
+	bool			key_update_pending;
+	/* User pages a record is decrypted into, pinned for the call. */
+	struct page		*pin[RF_TLS_PIN_MAX];
+};
+
 struct rf_sock_stats {
 	u64	rx_records;
 	u64	rx_bytes;
@@ -82,6 +123,14 @@ struct rf_sock_stats {
 	u64	err_badmsg;
 	u64	err_badversion;
 	u64	err_truncated;
+	u64	tls_tx_records;
+	u64	tls_rx_records;
+	u64	tls_decrypt_err;
+	u64	tls_rekey;
+	u64	tls_rx_zc;	/* decrypted straight into the user's buffer */
+	u64	tls_rx_clear;	/* decrypted into the socket's clear buffer */
+	u64	tls_tx_inplace;
+	u64	tls_tx_oop;	/* encrypted out of place (sendfile pages) */
 };
 
 /*
@@ -98,7 +147,14 @@ struct rf_sock {
 	void			(*saved_data_ready)(struct sock *sk);
 	void			(*saved_write_space)(struct sock *sk);
 
+	u8			tx_mode;	/* enum rf_mode */
+	u8			rx_mode;
+	/* Copies of the TLS parameters, for dumps that must not chase tls. */
+	u16			tls_version;
+	u16			tls_cipher;
+	u32			tls_tx_zc_ro;	/* TLS_TX_ZEROCOPY_RO, kept as set */
 	struct rf_format	fmt;
+	struct rf_tls		*tls;
 	struct rf_rx_ctx	rx;
 	struct rf_tx_ctx	tx;
 	struct rf_sock_stats	stats;
@@ -120,6 +176,21 @@ static inline struct rf_sock *rf_sk(const struct sock *sk)
 	return (__force struct rf_sock *)inet_csk(sk)->icsk_ulp_data;
 }
 
+/* tls.c */
+int rf_tls_setsockopt(struct sock *sk, int optname, sockptr_t optval,
+		      unsigned int optlen);
+int rf_tls_getsockopt(struct sock *sk, int optname, char __user *optval,
+		      int __user *optlen);
+void rf_tls_free(struct rf_sock *rf);
+int rf_tls_open_reserve(struct sock *sk, struct rf_sock *rf);
+int rf_tls_seal(struct sock *sk, struct rf_sock *rf);
+int rf_tls_rx_header(struct rf_sock *rf, const u8 *hdr);
+bool rf_tls_rx_ready(const struct rf_sock *rf, bool complete);
+int rf_tls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+		   int flags);
+ssize_t rf_tls_splice_read(struct sock *sk, struct pipe_inode_info *pipe,
+			   size_t len, unsigned int flags, long timeo);
+
 /* main.c */
 u64 rf_sock_cookie(struct sock *sk);
 struct sock *rf_sock_get(struct net *net, u64 cookie);
@@ -130,6 +201,15 @@ void rf_rx_init(struct rf_sock *rf);
 void rf_rx_release(struct rf_sock *rf);
 void rf_rx_reparse(struct sock *sk, struct rf_sock *rf);
 void rf_rx_abort(struct sock *sk, struct rf_sock *rf);
+void rf_rx_parse(struct sock *sk, struct rf_sock *rf);
+void rf_rx_set_error(struct sock *sk, struct rf_sock *rf, int err);
+bool rf_rx_take(struct sock *sk, struct rf_sock *rf, u32 n);
+int rf_rx_wait(struct sock *sk, struct rf_sock *rf, long *timeo);
+int rf_rx_copy_out(struct sock *sk, struct rf_sock *rf);
+typedef int (*rf_actor_t)(struct sk_buff *skb, u32 off, u32 len, void *arg);
+int rf_rx_walk(struct sock *sk, struct rf_sock *rf, u32 offset, u32 len,
+	       rf_actor_t actor, void *arg);
+int rf_copy_bits_actor(struct sk_buff *skb, u32 off, u32 len, void *arg);
 void rf_data_ready(struct sock *sk);
 int rf_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 	       int *addr_len);
@@ -144,6 +224,11 @@ int rf_tx_init(struct rf_sock *rf);
 int rf_tx_resize(struct rf_sock *rf, const struct rf_format *fmt);
 void rf_tx_release(struct rf_sock *rf);
 void rf_tx_flush(struct sock *sk, struct rf_sock *rf, long timeo);
+u32 rf_tx_frags_for(const struct rf_format *fmt);
+struct page *rf_tx_carve(struct sock *sk, struct rf_sock *rf, u32 len,
+			 u32 *off, u32 *got);
+void rf_splice_eof(struct socket *sock);
+int rf_tx_close(struct sock *sk, struct rf_sock *rf);
 void rf_shutdown_flush(struct sock *sk);
 long rf_close_flush_timeo(struct sock *sk);
 void rf_write_space(struct sock *sk);

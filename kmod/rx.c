@@ -32,8 +32,6 @@
  * short count or an error ends the walk. Returns the bytes used, or the
  * actor's error if it failed on the first piece.
  */
-typedef int (*rf_actor_t)(struct sk_buff *skb, u32 off, u32 len, void *arg);
-
 static int rf_walk_skb(struct sk_buff *skb, u32 start, u32 *offset,
 		       u32 *done, u32 len, rf_actor_t actor, void *arg)
 {
@@ -56,8 +54,8 @@ static int rf_walk_skb(struct sk_buff *skb, u32 start, u32 *offset,
 	return ret < chunk ? -ENOSPC : 0;
 }
 
-static int rf_rx_walk(struct sock *sk, struct rf_sock *rf, u32 offset,
-		      u32 len, rf_actor_t actor, void *arg)
+int rf_rx_walk(struct sock *sk, struct rf_sock *rf, u32 offset, u32 len,
+	       rf_actor_t actor, void *arg)
 {
 	u32 copied_seq = READ_ONCE(tcp_sk(sk)->copied_seq);
 	struct sk_buff *skb;
@@ -106,8 +104,7 @@ static u64 rf_rx_avail(const struct sock *sk, const struct rf_sock *rf)
 	return (u64)rf->rx.copy_len + rf_tcp_avail(sk);
 }
 
-static int rf_copy_bits_actor(struct sk_buff *skb, u32 off, u32 len,
-			      void *arg)
+int rf_copy_bits_actor(struct sk_buff *skb, u32 off, u32 len, void *arg)
 {
 	u8 **dst = arg;
 	int err;
@@ -141,7 +138,7 @@ static void rf_rx_eat(struct sock *sk, struct rf_sock *rf, u32 n)
 		tcp_read_done(sk, n);
 }
 
-static void rf_rx_set_error(struct sock *sk, struct rf_sock *rf, int err)
+void rf_rx_set_error(struct sock *sk, struct rf_sock *rf, int err)
 {
 	struct rf_rx_ctx *rx = &rf->rx;
 	enum rf_stat stat;
@@ -170,7 +167,34 @@ static void rf_rx_set_error(struct sock *sk, struct rf_sock *rf, int err)
 		return;
 	}
 	rf_stat_inc(sk, stat);
+	rf_nl_event(sk, rf, RF_EVENT_FRAMING_ERROR, err);
 	net_dbg_ratelimited("recframe: receive framing error %d\n", err);
+}
+
+/*
+ * The current record needs more bytes than TCP will let the peer send:
+ * without help the sender stalls on a closed window and poll never reports
+ * the record. Only the head record can be incomplete, so everything TCP
+ * holds belongs to it and only a reader would free it. The peer may send
+ * what the advertised window allows; the window opens by itself only while
+ * TCP has free space of at least one MSS (silly window avoidance
+ * advertises nothing smaller), and tcp_space() counts skb overhead too.
+ */
+static bool rf_rx_need_copy(struct sock *sk, const struct rf_sock *rf)
+{
+	const struct rf_rx_ctx *rx = &rf->rx;
+	const struct tcp_sock *tp = tcp_sk(sk);
+	u64 missing;
+
+	if (rx->st.state != RF_RX_BODY || rx->ready || !rf_tcp_avail(sk))
+		return false;
+	missing = rf_rx_record_len(&rx->st, &rf->fmt) - rx->st.off -
+		  rf_rx_avail(sk, rf);
+	if (missing <= tcp_receive_window(tp))
+		return false;
+	return missing > (u64)max(tcp_space(sk), 0) ||
+	       tcp_space(sk) < (int)inet_csk(sk)->icsk_ack.rcv_mss ||
+	       tcp_rmem_pressure(sk);
 }
 
 /*
@@ -179,7 +203,7 @@ static void rf_rx_set_error(struct sock *sk, struct rf_sock *rf, int err)
  * with the socket owned by process context, or from TCP's receive path
  * when it is not, so the queues cannot change underneath.
  */
-static void rf_rx_parse(struct sock *sk, struct rf_sock *rf)
+void rf_rx_parse(struct sock *sk, struct rf_sock *rf)
 {
 	struct rf_rx_ctx *rx = &rf->rx;
 	const struct rf_format *fmt = &rf->fmt;
@@ -190,7 +214,7 @@ static void rf_rx_parse(struct sock *sk, struct rf_sock *rf)
 	u8 *dst;
 	int err;
 
-	if (rx->st.state == RF_RX_ERR)
+	if (rx->st.state == RF_RX_ERR || rf->rx_mode == RF_MODE_NONE)
 		goto out;
 
 	avail = rf_rx_avail(sk, rf);
@@ -204,7 +228,10 @@ static void rf_rx_parse(struct sock *sk, struct rf_sock *rf)
 		if (rf_rx_walk(sk, rf, 0, fmt->hdr_len, rf_copy_bits_actor,
 			       &dst) != fmt->hdr_len)
 			goto out;
-		err = rf_rx_header(&rx->st, fmt, hdr);
+		if (rf->rx_mode == RF_MODE_TLS)
+			err = rf_tls_rx_header(rf, hdr);
+		else
+			err = rf_rx_header(&rx->st, fmt, hdr);
 		if (err) {
 			rf_rx_set_error(sk, rf, err);
 			goto out;
@@ -214,7 +241,15 @@ static void rf_rx_parse(struct sock *sk, struct rf_sock *rf)
 	if (!ready && fin)
 		rf_rx_set_error(sk, rf, -EPROTO);
 out:
+	if (rf->rx_mode == RF_MODE_TLS)
+		ready = rf_tls_rx_ready(rf, ready);
 	WRITE_ONCE(rx->ready, ready);
+	/*
+	 * Whoever moved the framer here (new data, a reader finishing the
+	 * record before) may have left a record TCP cannot hold whole.
+	 */
+	if (!ready && rf_rx_need_copy(sk, rf) && !rf->closing)
+		schedule_work(&rx->work);
 }
 
 void rf_rx_abort(struct sock *sk, struct rf_sock *rf)
@@ -234,7 +269,7 @@ void rf_rx_reparse(struct sock *sk, struct rf_sock *rf)
  * at once, so that poll and the next reader see the next record's state,
  * never the one just consumed. Returns true at the end of the record.
  */
-static bool rf_rx_take(struct sock *sk, struct rf_sock *rf, u32 n)
+bool rf_rx_take(struct sock *sk, struct rf_sock *rf, u32 n)
 {
 	struct rf_rx_ctx *rx = &rf->rx;
 
@@ -244,23 +279,6 @@ static bool rf_rx_take(struct sock *sk, struct rf_sock *rf, u32 n)
 	rx->copying = false;
 	rf_rx_parse(sk, rf);
 	return true;
-}
-
-/*
- * TCP's receive window is about to close on a record that is not complete:
- * without help, the sender would stall and poll would never report the
- * record.
- */
-static bool rf_rx_need_copy(struct sock *sk, const struct rf_sock *rf)
-{
-	const struct tcp_sock *tp = tcp_sk(sk);
-
-	if (rf->rx.st.state != RF_RX_BODY || rf->rx.ready)
-		return false;
-	if (!rf_tcp_avail(sk))
-		return false;
-	return tcp_rmem_pressure(sk) ||
-	       tcp_receive_window(tp) <= inet_csk(sk)->icsk_ack.rcv_mss;
 }
 
 struct rf_copy_dst {
@@ -305,7 +323,7 @@ static int rf_copy_actor(struct sk_buff *src, u32 off, u32 len, void *arg)
  * Move what TCP holds of the current record into private skbs. Process
  * context, socket owned.
  */
-static int rf_rx_copy_out(struct sock *sk, struct rf_sock *rf)
+int rf_rx_copy_out(struct sock *sk, struct rf_sock *rf)
 {
 	struct rf_rx_ctx *rx = &rf->rx;
 	u32 remaining, want, tcp_avail;
@@ -354,12 +372,16 @@ static void rf_rx_work(struct work_struct *work)
 	int err;
 
 	lock_sock(sk);
-	if (rf->closing || rf->rx.st.state != RF_RX_BODY)
+	if (rf->closing)
 		goto out;
-	err = rf_rx_copy_out(sk, rf);
-	if (err)
-		rf_rx_set_error(sk, rf, err);
+	/* A reader may have moved things on since the work was queued. */
 	rf_rx_parse(sk, rf);
+	if (rf_rx_need_copy(sk, rf)) {
+		err = rf_rx_copy_out(sk, rf);
+		if (err)
+			rf_rx_set_error(sk, rf, err);
+		rf_rx_parse(sk, rf);
+	}
 	if (rf->rx.ready || rf->rx.st.state == RF_RX_ERR)
 		rf->saved_data_ready(sk);
 out:
@@ -370,13 +392,15 @@ void rf_data_ready(struct sock *sk)
 {
 	struct rf_sock *rf = rf_sk(sk);
 
+	if (rf->rx_mode == RF_MODE_NONE) {
+		rf->saved_data_ready(sk);
+		return;
+	}
 	rf_rx_parse(sk, rf);
 	/* Readers are only woken for something they can consume. */
 	if (rf->rx.ready || rf->rx.st.state == RF_RX_ERR ||
 	    sock_flag(sk, SOCK_DONE) || sk->sk_err)
 		rf->saved_data_ready(sk);
-	else if (rf_rx_need_copy(sk, rf))
-		schedule_work(&rf->rx.work);
 }
 
 static bool rf_rx_wakeable(const struct sock *sk, const struct rf_sock *rf)
@@ -391,7 +415,7 @@ static bool rf_rx_wakeable(const struct sock *sk, const struct rf_sock *rf)
  * No complete record: report why, or wait for one. Returns 0 to try again,
  * 1 at end of stream, or a negative error.
  */
-static int rf_rx_wait(struct sock *sk, struct rf_sock *rf, long *timeo)
+int rf_rx_wait(struct sock *sk, struct rf_sock *rf, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
@@ -476,8 +500,11 @@ int rf_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 	int err = 0;
 
 	/* Urgent data and the error queue are TCP's business. */
-	if (unlikely(flags & (MSG_ERRQUEUE | MSG_OOB)))
+	if (unlikely(flags & (MSG_ERRQUEUE | MSG_OOB)) ||
+	    rf->rx_mode == RF_MODE_NONE)
 		return rf->sk_proto->recvmsg(sk, msg, len, flags, addr_len);
+	if (rf->rx_mode == RF_MODE_TLS)
+		return rf_tls_recvmsg(sk, msg, len, flags);
 
 	lock_sock(sk);
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
@@ -571,10 +598,17 @@ ssize_t rf_splice_read(struct socket *sock, loff_t *ppos,
 	long timeo;
 	int err;
 
+	if (rf->rx_mode == RF_MODE_NONE)
+		return rf->sk_ops->splice_read(sock, ppos, pipe, len, flags);
+
 	lock_sock(sk);
 	nonblock = (sock->file->f_flags & O_NONBLOCK) ||
 		   (flags & SPLICE_F_NONBLOCK);
 	timeo = sock_rcvtimeo(sk, nonblock);
+	if (rf->rx_mode == RF_MODE_TLS) {
+		got = rf_tls_splice_read(sk, pipe, len, flags, timeo);
+		goto out;
+	}
 	for (;;) {
 		rf_rx_parse(sk, rf);
 		if (rx->ready) {
@@ -609,13 +643,20 @@ __poll_t rf_poll(struct file *file, struct socket *sock,
 	__poll_t mask;
 
 	mask = rf->sk_ops->poll(file, sock, wait);
+	if (READ_ONCE(rf->rx_mode) == RF_MODE_NONE)
+		return mask;
 
-	/* TCP says readable for any byte; recframe only for whole records. */
+	/*
+	 * TCP says readable for any byte it holds; recframe decides by
+	 * itself: a whole record (possibly moved out of TCP's queue by the
+	 * copy fallback), an error to report, or the end of the stream.
+	 */
+	mask &= ~(EPOLLIN | EPOLLRDNORM);
 	if (READ_ONCE(rf->rx.st.state) == RF_RX_ERR)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLERR;
-	else if (!READ_ONCE(rf->rx.ready) &&
-		 !(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN))
-		mask &= ~(EPOLLIN | EPOLLRDNORM);
+	else if (READ_ONCE(rf->rx.ready) ||
+		 (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN))
+		mask |= EPOLLIN | EPOLLRDNORM;
 
 	/* A record TCP has not fully taken blocks further sends. */
 	if (READ_ONCE(rf->tx.pending))

@@ -38,7 +38,9 @@ static int rf_set_framing(struct sock *sk, struct rf_sock *rf,
 		return -EINVAL;
 
 	lock_sock(sk);
-	if (rf_data_flowed(rf)) {
+	/* TLS mode has its own record format; data flowing fixes the framing. */
+	if (rf->tx_mode == RF_MODE_TLS || rf->rx_mode == RF_MODE_TLS ||
+	    rf_data_flowed(rf)) {
 		err = -EINVAL;
 		goto out;
 	}
@@ -46,6 +48,8 @@ static int rf_set_framing(struct sock *sk, struct rf_sock *rf,
 	if (err)
 		goto out;
 	rf->fmt = fmt;
+	rf->tx_mode = RF_MODE_FRAMING;
+	WRITE_ONCE(rf->rx_mode, RF_MODE_FRAMING);
 	/* What is queued was parsed with the old format: start over. */
 	rf_rx_reparse(sk, rf);
 	if (rf->rx.ready)
@@ -113,6 +117,8 @@ int rf_setsockopt(struct sock *sk, int level, int optname,
 {
 	struct rf_sock *rf = rf_sk(sk);
 
+	if (level == SOL_TLS)
+		return rf_tls_setsockopt(sk, optname, optval, optlen);
 	if (level != SOL_RECFRAME)
 		return rf->sk_proto->setsockopt(sk, level, optname, optval,
 						optlen);
@@ -153,6 +159,17 @@ static void rf_fill_info(const struct rf_sock *rf, struct recframe_info *ri)
 	ri->err_badmsg = s->err_badmsg;
 	ri->err_badversion = s->err_badversion;
 	ri->err_truncated = s->err_truncated;
+	ri->mode = rf->rx_mode | rf->tx_mode << 8;
+	ri->tls_version = rf->tls_version;
+	ri->tls_cipher = rf->tls_cipher;
+	ri->tls_tx_records = s->tls_tx_records;
+	ri->tls_rx_records = s->tls_rx_records;
+	ri->tls_decrypt_errors = s->tls_decrypt_err;
+	ri->tls_rekeys = s->tls_rekey;
+	ri->tls_rx_zerocopy = s->tls_rx_zc;
+	ri->tls_rx_clear = s->tls_rx_clear;
+	ri->tls_tx_inplace = s->tls_tx_inplace;
+	ri->tls_tx_outofplace = s->tls_tx_oop;
 }
 
 int rf_getsockopt(struct sock *sk, int level, int optname,
@@ -167,6 +184,8 @@ int rf_getsockopt(struct sock *sk, int level, int optname,
 	unsigned int size, min;
 	int len;
 
+	if (level == SOL_TLS)
+		return rf_tls_getsockopt(sk, optname, optval, optlen);
 	if (level != SOL_RECFRAME)
 		return rf->sk_proto->getsockopt(sk, level, optname, optval,
 						optlen);

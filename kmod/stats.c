@@ -21,6 +21,14 @@ const char *const rf_stat_names[RF_STAT_NUM] = {
 	[RF_STAT_ERR_BADMSG]		= "RecframeErrBadMsg",
 	[RF_STAT_ERR_BADVERSION]	= "RecframeErrBadVersion",
 	[RF_STAT_ERR_TRUNCATED]		= "RecframeErrTruncated",
+	[RF_STAT_TLS_TX_RECORDS]	= "RecframeTlsTxRecords",
+	[RF_STAT_TLS_RX_RECORDS]	= "RecframeTlsRxRecords",
+	[RF_STAT_TLS_DECRYPT_ERR]	= "RecframeTlsDecryptError",
+	[RF_STAT_TLS_REKEY]		= "RecframeTlsRekey",
+	[RF_STAT_TLS_RX_ZC]		= "RecframeTlsRxZeroCopy",
+	[RF_STAT_TLS_RX_CLEAR]		= "RecframeTlsRxClearBuffer",
+	[RF_STAT_TLS_TX_INPLACE]	= "RecframeTlsTxInPlace",
+	[RF_STAT_TLS_TX_OOP]		= "RecframeTlsTxOutOfPlace",
 };
 
 void rf_stats_fold(const struct net *net, u64 out[RF_STAT_NUM])

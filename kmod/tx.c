@@ -5,15 +5,23 @@
  *
  * sendmsg() copies the user's bytes once, into the socket's page frag (the
  * same pages TCP itself would copy into); sendfile() and splice() take
- * references to the file's pages instead. When a record closes, its header
- * is written into a small fragment of its own and the whole list goes to
- * do_tcp_sendpages(), which attaches the pages to skbs without copying.
- * The fragment array is allocated with the framing, so records allocate
- * nothing but the pages the page frag hands out.
+ * references to the file's pages instead. The header's room (and in TLS
+ * mode the content type and tag's) is reserved in fragments of its own
+ * when a record opens, so closing a record needs no memory. A closed
+ * record goes to do_tcp_sendpages(), which attaches the pages to skbs
+ * without copying. The fragment array is allocated with the framing, so
+ * records allocate nothing but what the page frag hands out.
  *
- * At most one closed record waits for TCP (pending); a sender that finds
- * one pushes it first, and a non-blocking sender gets EAGAIN while TCP
- * cannot take it, so a message is either taken whole or not at all.
+ * In framing mode a message is a record (EMSGSIZE above max_record); in TLS
+ * mode sends are cut into records of at most 16 KiB, as kTLS cuts them.
+ *
+ * At most one closed record waits for TCP (pending). A message that made
+ * it into a closed record has been sent as far as the caller is concerned:
+ * if TCP cannot take it yet (a non-blocking socket, a signal, a timeout),
+ * the push is finished later, from write_space or the next call, and the
+ * call still succeeds; only a dead connection makes it fail. A new message
+ * meets the pending record first and waits for it (or gets EAGAIN), so a
+ * non-blocking message is either taken whole or not at all.
  */
 
 #include <linux/highmem.h>
@@ -25,13 +33,14 @@
 /* Upper bound on the time close() spends pushing a last record. */
 #define RF_CLOSE_FLUSH_TIMEOUT	(2 * HZ)
 
-static u32 rf_tx_frags_for(const struct rf_format *fmt)
+u32 rf_tx_frags_for(const struct rf_format *fmt)
 {
 	/*
 	 * One fragment per page of payload, one for the header, one for a
 	 * payload that does not start on a page boundary.
 	 */
-	return DIV_ROUND_UP(fmt->max_record, PAGE_SIZE) + 2;
+	return DIV_ROUND_UP(max_t(u32, fmt->max_record, RF_TLS_MAX_PLAIN),
+			    PAGE_SIZE) + 2;
 }
 
 int rf_tx_resize(struct rf_sock *rf, const struct rf_format *fmt)
@@ -58,23 +67,30 @@ int rf_tx_init(struct rf_sock *rf)
 	return rf_tx_resize(rf, &rf->fmt);
 }
 
+static void rf_frag_put(struct rf_frag *f)
+{
+	if (f->page)
+		put_page(f->page);
+	f->page = NULL;
+	f->len = 0;
+}
+
 static void rf_tx_drop_frags(struct rf_tx_ctx *tx, u32 from)
 {
 	u32 i;
 
-	for (i = from; i < tx->nr_frags; i++) {
-		if (tx->frags[i].page)
-			put_page(tx->frags[i].page);
-		tx->frags[i].page = NULL;
-	}
+	for (i = from; i < tx->nr_frags; i++)
+		rf_frag_put(&tx->frags[i]);
 	tx->nr_frags = from;
 }
 
 static void rf_tx_reset(struct rf_tx_ctx *tx)
 {
 	rf_tx_drop_frags(tx, 0);
+	rf_frag_put(&tx->tail);
 	tx->payload_len = 0;
 	tx->open = false;
+	tx->foreign = false;
 	tx->pending = false;
 	tx->push_idx = 0;
 	tx->push_off = 0;
@@ -90,29 +106,57 @@ void rf_tx_release(struct rf_sock *rf)
 }
 
 /*
- * Carve @len bytes from the socket's page frag. The page is referenced
- * once for the caller; TCP takes its own references when it is sent.
+ * Carve up to @len bytes from the socket's page frag: returns the page,
+ * referenced once for the caller, with the offset and the bytes it got.
+ * TCP takes its own references when the record is sent.
  */
-static void *rf_tx_carve(struct sock *sk, struct rf_sock *rf, u32 len,
-			 struct page **page, u32 *off, u32 *got)
+struct page *rf_tx_carve(struct sock *sk, struct rf_sock *rf, u32 len,
+			 u32 *off, u32 *got)
 {
 	struct page_frag *pfrag = sk_page_frag(sk);
 	struct page *old = pfrag->page;
 
-	if (!skb_page_frag_refill(len < PAGE_SIZE ? len : PAGE_SIZE, pfrag,
+	if (!skb_page_frag_refill(min_t(u32, len, PAGE_SIZE), pfrag,
 				  sk->sk_allocation))
 		return NULL;
 	if (pfrag->page != old) {
 		rf->stats.tx_alloc++;
 		rf_stat_inc(sk, RF_STAT_TX_PAGE_ALLOC);
 	}
-	*page = pfrag->page;
 	*off = pfrag->offset;
 	*got = min_t(u32, len, pfrag->size - pfrag->offset);
 	pfrag->offset += *got;
-	get_page(*page);
-	return page_address(*page) + *off;
+	get_page(pfrag->page);
+	return pfrag->page;
 }
+
+/* Carve exactly @len contiguous bytes (a header or a tail) into @f. */
+static int rf_tx_carve_whole(struct sock *sk, struct rf_sock *rf, u32 len,
+			     struct rf_frag *f)
+{
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		u32 off, got;
+		struct page *page = rf_tx_carve(sk, rf, len, &off, &got);
+
+		if (!page)
+			return -ENOMEM;
+		if (got == len) {
+			*f = (struct rf_frag){ page, off, len };
+			return 0;
+		}
+		/* The frag's page had fewer bytes left: the next is fresh. */
+		put_page(page);
+	}
+	return -ENOMEM;
+}
+
+/*
+ * Room kept in the array for the fragments TLS adds after the payload when
+ * it encrypts out of place.
+ */
+#define RF_TX_SPARE_FRAGS	2
 
 /* Append a page range to the open record, merging with the last one. */
 static bool rf_tx_add_frag(struct rf_tx_ctx *tx, struct page *page, u32 off,
@@ -126,20 +170,58 @@ static bool rf_tx_add_frag(struct rf_tx_ctx *tx, struct page *page, u32 off,
 		put_page(page);
 		return true;
 	}
-	if (tx->nr_frags == tx->max_frags)
+	if (tx->nr_frags + RF_TX_SPARE_FRAGS >= tx->max_frags)
 		return false;
 	tx->frags[tx->nr_frags++] = (struct rf_frag){ page, off, len };
 	return true;
 }
 
-static void rf_tx_open(struct rf_tx_ctx *tx, u8 type)
+static u32 rf_tx_prepend_len(const struct rf_sock *rf)
 {
-	/* frags[0] is filled with the header when the record closes. */
-	tx->frags[0] = (struct rf_frag){ NULL, 0, 0 };
+	if (rf->tx_mode == RF_MODE_TLS)
+		return rf_tls_prepend(&rf->tls->p);
+	return rf->fmt.hdr_len;
+}
+
+/* Largest payload of one record in this mode. */
+static u32 rf_tx_record_max(const struct rf_sock *rf)
+{
+	if (rf->tx_mode == RF_MODE_TLS)
+		return RF_TLS_MAX_PLAIN;
+	return rf->fmt.max_record;
+}
+
+/* Open a record, reserving the room its closing will need. */
+static int rf_tx_open(struct sock *sk, struct rf_sock *rf, u8 type)
+{
+	struct rf_tx_ctx *tx = &rf->tx;
+	int err;
+
+	err = rf_tx_carve_whole(sk, rf, rf_tx_prepend_len(rf), &tx->frags[0]);
+	if (err)
+		return err;
+	if (rf->tx_mode == RF_MODE_TLS) {
+		err = rf_tx_carve_whole(sk, rf, rf_tls_tail(&rf->tls->p),
+					&tx->tail);
+		if (err) {
+			rf_frag_put(&tx->frags[0]);
+			return err;
+		}
+	}
 	tx->nr_frags = 1;
 	tx->payload_len = 0;
 	tx->type = type;
+	tx->foreign = false;
 	tx->open = true;
+	return 0;
+}
+
+/* Give up a record opened by this call that got no byte. */
+static void rf_tx_abandon_empty(struct rf_tx_ctx *tx)
+{
+	if (!tx->open || tx->payload_len || tx->nr_frags != 1)
+		return;
+	rf_tx_reset(tx);
 }
 
 /* Copy @len bytes from @from into the open record; all or nothing. */
@@ -150,21 +232,21 @@ static int rf_tx_fill(struct sock *sk, struct rf_sock *rf,
 	u32 nr_frags = tx->nr_frags;
 	u32 last_len = tx->frags[nr_frags - 1].len;
 	u32 done = 0;
+	int err;
 
 	while (done < len) {
 		struct page *page;
 		u32 off, n;
-		void *dst;
 
-		dst = rf_tx_carve(sk, rf, len - done, &page, &off, &n);
-		if (!dst)
+		err = -ENOMEM;
+		page = rf_tx_carve(sk, rf, len - done, &off, &n);
+		if (!page)
 			goto undo;
-		if (copy_from_iter(dst, n, from) != n) {
+		/* Page frag pages are never highmem: no kmap needed. */
+		if (copy_from_iter(page_address(page) + off, n, from) != n) {
 			put_page(page);
-			iov_iter_revert(from, done);
-			rf_tx_drop_frags(tx, nr_frags);
-			tx->frags[nr_frags - 1].len = last_len;
-			return -EFAULT;
+			err = -EFAULT;
+			goto undo;
 		}
 		if (!rf_tx_add_frag(tx, page, off, n)) {
 			put_page(page);
@@ -179,38 +261,26 @@ undo:
 	iov_iter_revert(from, done);
 	rf_tx_drop_frags(tx, nr_frags);
 	tx->frags[nr_frags - 1].len = last_len;
-	return -ENOMEM;
+	return err;
 }
 
 /* Write the header of the open record and make it the record to push. */
-static int rf_tx_close(struct sock *sk, struct rf_sock *rf)
+int rf_tx_close(struct sock *sk, struct rf_sock *rf)
 {
 	struct rf_tx_ctx *tx = &rf->tx;
-	u32 hlen = rf->fmt.hdr_len;
-	struct page *page;
-	u32 off, got;
-	void *dst;
+	struct rf_frag *hdr = &tx->frags[0];
 	int err;
 
-	dst = rf_tx_carve(sk, rf, hlen, &page, &off, &got);
-	if (!dst)
-		return -ENOMEM;
-	if (got < hlen) {
-		/* The frag had fewer bytes left than a header; try a fresh page. */
-		put_page(page);
-		dst = rf_tx_carve(sk, rf, hlen, &page, &off, &got);
-		if (!dst || got < hlen) {
-			if (dst)
-				put_page(page);
-			return -ENOMEM;
-		}
+	if (rf->tx_mode == RF_MODE_TLS) {
+		err = rf_tls_seal(sk, rf);
+		if (err)
+			return err;
+	} else {
+		err = rf_hdr_build(&rf->fmt, page_address(hdr->page) + hdr->off,
+				   tx->type, tx->payload_len);
+		if (err)
+			return err;
 	}
-	err = rf_hdr_build(&rf->fmt, dst, tx->type, tx->payload_len);
-	if (err) {
-		put_page(page);
-		return err;
-	}
-	tx->frags[0] = (struct rf_frag){ page, off, hlen };
 	tx->open = false;
 	tx->pending = true;
 	tx->push_idx = 0;
@@ -226,6 +296,7 @@ static int rf_tx_close(struct sock *sk, struct rf_sock *rf)
 /*
  * Hand the pending record to TCP. do_tcp_sendpages() may sleep with the
  * socket released; tx.pushing keeps other senders off the record then.
+ * Returns 0 once TCP has it all, or why not.
  */
 static int rf_tx_push(struct sock *sk, struct rf_sock *rf, int flags)
 {
@@ -246,8 +317,7 @@ static int rf_tx_push(struct sock *sk, struct rf_sock *rf, int flags)
 		tx->push_off += ret;
 		if (tx->push_off < f->len)
 			continue;
-		put_page(f->page);
-		f->page = NULL;
+		rf_frag_put(f);
 		tx->push_off = 0;
 		tx->push_idx++;
 	}
@@ -261,6 +331,20 @@ static int rf_tx_push(struct sock *sk, struct rf_sock *rf, int flags)
 	/* Writers waiting for the pusher to finish. */
 	wake_up_interruptible_all(sk_sleep(sk));
 	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Push a record whose message the caller has already accepted: a push TCP
+ * cannot finish now is finished later, so only a dead connection is an
+ * error here.
+ */
+static int rf_tx_push_accepted(struct sock *sk, struct rf_sock *rf,
+			       int flags)
+{
+	rf_tx_push(sk, rf, flags);
+	if (rf->tx.pending && (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)))
+		return -EPIPE;
+	return 0;
 }
 
 /* Wait until no other sender sleeps inside rf_tx_push(). */
@@ -300,18 +384,40 @@ static int rf_tx_prepare(struct sock *sk, struct rf_sock *rf, long *timeo,
 	return 0;
 }
 
+/* Close the open record (if any) and push it, for a caller that accepted it. */
+static int rf_tx_close_push(struct sock *sk, struct rf_sock *rf, int flags)
+{
+	int err;
+
+	if (!rf->tx.open)
+		return 0;
+	err = rf_tx_close(sk, rf);
+	if (err)
+		return err;
+	return rf_tx_push_accepted(sk, rf, flags);
+}
+
+/*
+ * The record type of a send. Framing mode: RECFRAME_RECORD_TYPE at
+ * SOL_RECFRAME. TLS mode: kTLS's TLS_SET_RECORD_TYPE at SOL_TLS, which
+ * refuses MSG_MORE.
+ */
 static int rf_tx_cmsg(struct rf_sock *rf, struct msghdr *msg, int *type)
 {
+	bool tls = rf->tx_mode == RF_MODE_TLS;
+	int level = tls ? SOL_TLS : SOL_RECFRAME;
 	struct cmsghdr *cmsg;
 
 	for_each_cmsghdr(cmsg, msg) {
 		if (!CMSG_OK(msg, cmsg))
 			return -EINVAL;
-		if (cmsg->cmsg_level != SOL_RECFRAME)
+		if (cmsg->cmsg_level != level)
 			continue;
-		if (cmsg->cmsg_type != RECFRAME_RECORD_TYPE ||
-		    cmsg->cmsg_len != CMSG_LEN(sizeof(u8)) ||
-		    !rf->fmt.has_type)
+		if (cmsg->cmsg_type != (tls ? TLS_SET_RECORD_TYPE :
+					RECFRAME_RECORD_TYPE) ||
+		    cmsg->cmsg_len < CMSG_LEN(sizeof(u8)))
+			return -EINVAL;
+		if (tls ? msg->msg_flags & MSG_MORE : !rf->fmt.has_type)
 			return -EINVAL;
 		*type = *(u8 *)CMSG_DATA(cmsg);
 	}
@@ -323,13 +429,19 @@ int rf_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	struct rf_sock *rf = rf_sk(sk);
 	struct rf_tx_ctx *tx = &rf->tx;
 	int flags = msg->msg_flags;
+	int pflags = flags & (MSG_DONTWAIT | MSG_NOSIGNAL);
 	bool more = flags & MSG_MORE;
+	size_t copied = 0;
 	int type = -1;
+	u32 rec_max;
 	long timeo;
 	int err;
 
+	if (rf->tx_mode == RF_MODE_NONE)
+		return rf->sk_proto->sendmsg(sk, msg, size);
+
 	if (flags & ~(MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR |
-		      MSG_CMSG_COMPAT))
+		      MSG_BATCH | MSG_CMSG_COMPAT))
 		return -EOPNOTSUPP;
 	if (flags & MSG_EOR)
 		more = false;
@@ -341,49 +453,67 @@ int rf_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
-	err = rf_tx_prepare(sk, rf, &timeo, flags & (MSG_DONTWAIT | MSG_NOSIGNAL));
+	err = rf_tx_prepare(sk, rf, &timeo, pflags);
 	if (err)
 		goto out;
 
-	/* A change of type ends the open record. */
-	if (tx->open && type >= 0 && type != tx->type) {
-		err = rf_tx_close(sk, rf);
-		if (!err)
-			err = rf_tx_push(sk, rf, flags & MSG_NOSIGNAL);
+	/* A change of type, or a type given at all in TLS mode, ends the open record. */
+	if (tx->open && type >= 0 &&
+	    (type != tx->type || rf->tx_mode == RF_MODE_TLS)) {
+		err = rf_tx_close_push(sk, rf, pflags);
 		if (err)
 			goto out;
+		if (tx->pending) {
+			err = -EAGAIN;
+			goto out;
+		}
 	}
-	if ((tx->open ? tx->payload_len : 0) + size > rf->fmt.max_record) {
+	if (type < 0)
+		type = tx->open ? tx->type : RECFRAME_TYPE_DEFAULT;
+	rec_max = rf_tx_record_max(rf);
+	if (rf->tx_mode == RF_MODE_FRAMING &&
+	    (tx->open ? tx->payload_len : 0) + size > rec_max) {
 		err = -EMSGSIZE;
 		goto out;
 	}
-	if (!tx->open)
-		rf_tx_open(tx, type >= 0 ? type : RECFRAME_TYPE_DEFAULT);
 
-	err = rf_tx_fill(sk, rf, &msg->msg_iter, size);
-	if (err)
-		goto out_empty;
-	if (!more) {
-		err = rf_tx_close(sk, rf);
+	do {
+		u32 n;
+
+		if (!tx->open) {
+			err = rf_tx_open(sk, rf, type);
+			if (err)
+				break;
+		}
+		n = min_t(size_t, size - copied, rec_max - tx->payload_len);
+		err = rf_tx_fill(sk, rf, &msg->msg_iter, n);
+		if (err) {
+			rf_tx_abandon_empty(tx);
+			break;
+		}
+		copied += n;
+		if (copied == size)
+			break;
+		/* TLS mode: the record is full and more bytes follow. */
+		err = rf_tx_close_push(sk, rf, pflags);
 		if (err)
-			goto out;
-		/*
-		 * The message is ours now: a push TCP cannot finish is
-		 * completed from write_space, so EAGAIN is not an error.
-		 */
-		err = rf_tx_push(sk, rf, flags & (MSG_DONTWAIT | MSG_NOSIGNAL));
-		if (err == -EAGAIN)
-			err = 0;
-	}
-out_empty:
-	/* Nothing was added to a record opened by this call. */
-	if (err && tx->open && !tx->payload_len)
-		tx->open = false;
+			break;
+		/* One record may wait for TCP: the rest of the send waits too. */
+		if (tx->pending) {
+			err = rf_tx_push(sk, rf, pflags);
+			if (err)
+				break;
+		}
+	} while (copied < size);
+
+	if (copied == size && !more)
+		err = rf_tx_close_push(sk, rf, pflags);
 out:
 	release_sock(sk);
-	if (err)
-		return sk_stream_error(sk, flags, err);
-	return size;
+	/* Bytes taken are reported; an error then shows on the next call. */
+	if (copied)
+		return copied;
+	return err ? sk_stream_error(sk, flags, err) : 0;
 }
 
 int rf_sendpage(struct sock *sk, struct page *page, int offset, size_t size,
@@ -394,63 +524,84 @@ int rf_sendpage(struct sock *sk, struct page *page, int offset, size_t size,
 	struct rf_tx_ctx *tx = &rf->tx;
 	int pflags = flags & (MSG_DONTWAIT | MSG_NOSIGNAL);
 	size_t copied = 0;
+	u32 rec_max;
 	long timeo;
 	int err;
+
+	if (rf->tx_mode == RF_MODE_NONE)
+		return rf->sk_proto->sendpage(sk, page, offset, size, flags);
 
 	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	err = rf_tx_prepare(sk, rf, &timeo, pflags);
 	if (err)
 		goto out;
+	rec_max = rf_tx_record_max(rf);
 
 	while (copied < size) {
-		u32 room, n;
+		u32 n;
 
-		if (!tx->open)
-			rf_tx_open(tx, RECFRAME_TYPE_DEFAULT);
-		room = rf->fmt.max_record - tx->payload_len;
-		n = min_t(size_t, size - copied, room);
+		if (!tx->open) {
+			err = rf_tx_open(sk, rf, RECFRAME_TYPE_DEFAULT);
+			if (err)
+				break;
+		}
+		n = min_t(size_t, size - copied, rec_max - tx->payload_len);
 		get_page(page);
 		if (!n || !rf_tx_add_frag(tx, page, offset + copied, n)) {
 			/* Record full: send it and start the next one. */
 			put_page(page);
-			err = rf_tx_close(sk, rf);
-			if (!err)
+			err = rf_tx_close_push(sk, rf, pflags);
+			if (!err && tx->pending)
 				err = rf_tx_push(sk, rf, pflags);
 			if (err)
 				break;
 			continue;
 		}
 		tx->payload_len += n;
+		tx->foreign = true;
 		copied += n;
 	}
-	if (!err && !more && tx->open) {
-		err = rf_tx_close(sk, rf);
-		if (!err)
-			err = rf_tx_push(sk, rf, pflags);
-		/* The bytes are ours; write_space finishes the push. */
-		if (err == -EAGAIN)
-			err = 0;
-	}
+	if (!err && !more)
+		err = rf_tx_close_push(sk, rf, pflags);
 out:
 	release_sock(sk);
 	if (copied)
 		return copied;
-	return sk_stream_error(sk, flags, err);
+	return err ? sk_stream_error(sk, flags, err) : 0;
+}
+
+/* splice() ran out of data before its count: close the record now. */
+void rf_splice_eof(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct rf_sock *rf = rf_sk(sk);
+
+	if (rf->tx_mode == RF_MODE_NONE) {
+		if (rf->sk_proto->splice_eof)
+			rf->sk_proto->splice_eof(sock);
+		return;
+	}
+	lock_sock(sk);
+	if (!rf->tx.pushing)
+		rf_tx_close_push(sk, rf, MSG_DONTWAIT | MSG_NOSIGNAL);
+	release_sock(sk);
 }
 
 /*
- * Close the open record and push what is pending, waiting at most @timeo.
- * Socket owned by the caller.
+ * Close the open record and push what is pending, waiting at most @timeo
+ * and not past a signal. Socket owned by the caller.
  */
 void rf_tx_flush(struct sock *sk, struct rf_sock *rf, long timeo)
 {
+	if (rf->tx_mode == RF_MODE_NONE)
+		return;
 	if (rf_tx_wait_pusher(sk, rf, &timeo))
 		return;
 	if (rf->tx.open && rf_tx_close(sk, rf))
 		return;
-	while (rf->tx.pending && timeo && !sk->sk_err &&
-	       !(sk->sk_shutdown & SEND_SHUTDOWN)) {
+	while (rf->tx.pending && timeo && !signal_pending(current) &&
+	       !sk->sk_err && !(sk->sk_shutdown & SEND_SHUTDOWN)) {
 		DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
 		if (!rf_tx_push(sk, rf, MSG_DONTWAIT | MSG_NOSIGNAL) ||
@@ -480,8 +631,8 @@ void rf_write_space(struct sock *sk)
 {
 	struct rf_sock *rf = rf_sk(sk);
 
-	/* TCP took some bytes: finish a record a non-blocking send left. */
-	if (rf->tx.pending && !rf->tx.pushing) {
+	/* TCP took some bytes: finish a record a send left behind. */
+	if (READ_ONCE(rf->tx.pending) && !READ_ONCE(rf->tx.pushing)) {
 		schedule_work(&rf->tx.work);
 		return;
 	}

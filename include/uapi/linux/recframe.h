@@ -6,10 +6,21 @@
  *
  *	setsockopt(fd, SOL_TCP, TCP_ULP, "recframe", sizeof("recframe"));
  *
- * From then on the byte stream is a sequence of records. Each record is a
- * header of fixed size followed by a payload whose length the header
- * carries. The kernel parses headers straight off the TCP receive queue and
- * hands out one record at a time; on transmit it cuts sends into records.
+ * Attaching alone changes nothing: the socket still reads and writes plain
+ * TCP, as a kTLS socket does before TLS_TX/TLS_RX, so a program may finish
+ * a handshake on it. Each direction starts framing once configured:
+ *
+ *  - RECFRAME_FRAMING (below) turns both directions into plaintext records
+ *    of a length-prefixed format;
+ *  - setsockopt(SOL_TLS, TLS_TX or TLS_RX) with kTLS's structures from
+ *    <linux/tls.h> turns that direction into TLS 1.2/1.3 records, exactly
+ *    as with the "tls" ULP (see Documentation/recframe.rst, TLS mode).
+ *
+ * The two modes exclude each other (EINVAL). In either, the byte stream is a
+ * sequence of records: a header of fixed size followed by a payload whose
+ * length the header carries. The kernel parses headers straight off the TCP
+ * receive queue and hands out one record at a time; on transmit it cuts
+ * sends into records.
  *
  * Record format
  * -------------
@@ -42,8 +53,8 @@
  *
  * Receive semantics
  * -----------------
- * The framer starts at the first unread byte when recframe is attached:
- * bytes already queued then are parsed as records too.
+ * The framer starts at the first unread byte when the direction is
+ * configured: bytes already queued then are parsed as records too.
  *
  * recv()/read() never returns part of a record before the whole record has
  * arrived, and poll() reports EPOLLIN only for a complete record (or for
@@ -99,11 +110,15 @@
  * Socket options at level SOL_RECFRAME
  * -------------------------------------
  * RECFRAME_FRAMING may be changed until the first record was sent or a
- * byte was returned to the user; after that it is EINVAL. Setting it
- * re-parses what is already queued with the new format.
+ * byte was returned to the user; after that it is EINVAL, and so it is
+ * once TLS_TX or TLS_RX was set. Setting it re-parses what is already
+ * queued with the new format. Before it is set, getsockopt returns the
+ * format it would default to (TLS, max_record 16384).
  * RECFRAME_RX_HEADER takes an int, 0 or 1 (EINVAL for anything else).
  * RECFRAME_INFO is read only (setsockopt: ENOPROTOOPT, as for unknown
- * options). A getsockopt optlen too short for the option is EINVAL.
+ * options). A getsockopt optlen too short for the option is EINVAL; for
+ * RECFRAME_INFO that is below 8 bytes, and a longer one gets the prefix
+ * that fits.
  */
 #ifndef _UAPI_LINUX_RECFRAME_H
 #define _UAPI_LINUX_RECFRAME_H
@@ -185,10 +200,232 @@ struct recframe_info {
 	__u64	err_badmsg;	/* EBADMSG: malformed header */
 	__u64	err_badversion;	/* EINVAL: TLS header with a bad version */
 	__u64	err_truncated;	/* EPROTO: FIN inside a record */
+	/* Low byte: receive mode, next byte: transmit (enum recframe_mode). */
+	__u32	mode;
+	__u16	tls_version;	/* TLS_1_2_VERSION, TLS_1_3_VERSION or 0 */
+	__u16	tls_cipher;	/* TLS_CIPHER_* or 0 */
+	__u64	tls_tx_records;	/* records encrypted */
+	__u64	tls_rx_records;	/* records decrypted */
+	__u64	tls_decrypt_errors;
+	__u64	tls_rekeys;
+	__u64	tls_rx_zerocopy; /* decrypted into the user's buffer */
+	__u64	tls_rx_clear;	/* decrypted into the socket's clear buffer */
+	__u64	tls_tx_inplace;	/* encrypted in the pages sent */
+	__u64	tls_tx_outofplace; /* encrypted from sendfile's pages */
 };
 
 #define RECFRAME_STATE_RX_READY		0x01	/* a complete record waits */
 #define RECFRAME_STATE_RX_ERROR		0x02	/* the parser stopped */
 #define RECFRAME_STATE_TX_OPEN		0x04	/* a MSG_MORE record is open */
+
+/* ------------------------------------------------ Generic netlink family -- */
+
+/*
+ * Generic netlink family "recframe", version 1
+ * ---------------------------------------------
+ * The control plane of one network namespace: the requests see and change
+ * only the recframe sockets, counters and defaults of the namespace of the
+ * netlink socket they are sent on. Requests marked (admin) need
+ * CAP_NET_ADMIN in the user namespace owning that network namespace, as
+ * does joining the "events" multicast group; otherwise EPERM.
+ *
+ * Every request is validated strictly: an attribute the command does not
+ * take, an attribute of the wrong type or length, bytes after the last
+ * attribute and a missing required attribute are EINVAL, a value outside
+ * its range is ERANGE, each with an extended ACK message (set
+ * NETLINK_EXT_ACK) naming the problem and, where there is one, the
+ * offending attribute. An unknown command is EOPNOTSUPP. Integers are in
+ * host byte order, addresses in network byte order. Replies may gain
+ * attributes in later versions: readers skip those they do not know.
+ *
+ * RECFRAME_CMD_STATS_GET: no attributes. Reply:
+ *	RECFRAME_A_STATS	nest: the namespace's counters,
+ *				RECFRAME_STAT_A_* (u64 each)
+ *
+ * RECFRAME_CMD_STATS_RESET (admin): no attributes. Zeroes every counter
+ *	but RECFRAME_STAT_A_CURR_SOCKETS.
+ *
+ * RECFRAME_CMD_SOCK_GET, as a dump (NLM_F_DUMP): one message per socket;
+ *	each optional request attribute restricts the dump:
+ *	RECFRAME_A_COOKIE	u64: only the socket with this SO_COOKIE
+ *	RECFRAME_A_FILTER_PORT	u16, 1-65535: local or remote port
+ *	RECFRAME_A_FILTER_ADDR	4 or 16 bytes: local or remote address; an
+ *				IPv4 address also matches its IPv4-mapped
+ *				IPv6 form and the other way round
+ *   As a request (no NLM_F_DUMP): RECFRAME_A_COOKIE is required, the
+ *	filters are refused; ENOENT if no recframe socket has the cookie.
+ *   Each socket's message holds:
+ *	RECFRAME_A_COOKIE	u64, the socket's SO_COOKIE
+ *	RECFRAME_A_FAMILY	u8, AF_INET or AF_INET6
+ *	RECFRAME_A_SADDR	4 (AF_INET) or 16 (AF_INET6) bytes
+ *	RECFRAME_A_DADDR	4 or 16 bytes
+ *	RECFRAME_A_SPORT	u16
+ *	RECFRAME_A_DPORT	u16
+ *	RECFRAME_A_TCP_STATE	u8, TCP_ESTABLISHED...
+ *	RECFRAME_A_UID		u32, owner of the socket
+ *	RECFRAME_A_INODE	u64, inode number of the socket
+ *	RECFRAME_A_MODE		u8, enum recframe_mode of the receive side
+ *	RECFRAME_A_TX_MODE	u8, enum recframe_mode of the transmit side
+ *	RECFRAME_A_FRAMING	nest, RECFRAME_FRAMING_A_*: the record format
+ *	RECFRAME_A_MAX_RECORD	u32, largest record payload, both directions
+ *	RECFRAME_A_RX_HEADER	u8, 0 or 1: RECFRAME_RX_HEADER
+ *	RECFRAME_A_TLS_VERSION	u16, 0x0303 or 0x0304; 0 if no TLS
+ *	RECFRAME_A_TLS_CIPHER	u16, TLS_CIPHER_* of linux/tls.h; 0 if no TLS
+ *	RECFRAME_A_STATE	u32, RECFRAME_STATE_* flags
+ *	RECFRAME_A_RX_ERROR	u32, sticky receive error (positive errno), 0
+ *	RECFRAME_A_RX_QUEUED	u32, bytes received and not yet read
+ *	RECFRAME_A_TX_QUEUED	u32, bytes sent and not yet acknowledged
+ *	RECFRAME_A_STATS	nest, the socket's counters, RECFRAME_STAT_A_*
+ *				(all but RECFRAME_STAT_A_CURR_SOCKETS)
+ *   Secret material (keys, IVs, sequence numbers) is never reported. A dump
+ *   reports every socket present from its start to its end exactly once.
+ *   If sockets were attached or closed while it ran, at least one of its
+ *   messages (at the latest NLMSG_DONE) carries NLM_F_DUMP_INTR.
+ *
+ * RECFRAME_CMD_SOCK_SET (admin): change a live socket's tunables.
+ *	RECFRAME_A_COOKIE	u64, required
+ *	RECFRAME_A_MAX_RECORD	u32, 1 to RECFRAME_RECORD_LIMIT, at most the
+ *				namespace's record limit and what the length
+ *				field expresses (EINVAL); EBUSY while an open
+ *				record is already larger
+ *	RECFRAME_A_RX_HEADER	u8, 0 or 1
+ *   At least one of the last two is required. ENOENT for an unknown cookie.
+ *
+ * RECFRAME_CMD_SOCK_ABORT (admin): RECFRAME_A_COOKIE (u64) required. The
+ *	socket's blocked and future calls fail with ECONNABORTED and the peer
+ *	gets a reset. ENOENT for an unknown cookie.
+ *
+ * RECFRAME_CMD_CONFIG_GET: no attributes. RECFRAME_CMD_CONFIG_SET (admin):
+ *	any of the following; the reply to GET holds all of them.
+ *	RECFRAME_A_CFG_DEFAULT_MAX_RECORD  u32, 1-65535: max_record of new
+ *				sockets' default (TLS) framing
+ *	RECFRAME_A_CFG_RECORD_LIMIT	u32, 1 to RECFRAME_RECORD_LIMIT: upper
+ *				bound of any max_record set from now on
+ *	RECFRAME_A_CFG_UNPRIV_ATTACH	u8, 0 or 1: whether users without
+ *				CAP_NET_ADMIN may attach recframe
+ *   The default may not exceed the limit (EINVAL). Existing sockets keep
+ *   their settings.
+ *
+ * RECFRAME_CMD_EVENT: notifications to the "events" group, never requests.
+ *	RECFRAME_A_EVENT	u8, enum recframe_event
+ *	RECFRAME_A_COOKIE	u64
+ *	RECFRAME_A_ERRNO	u32, positive errno of an error event, else 0
+ *	RECFRAME_A_FAMILY, _SADDR, _DADDR, _SPORT, _DPORT as above
+ *   Events are best effort: one that does not fit in the listener's
+ *   receive buffer is lost (the listener gets ENOBUFS).
+ */
+#define RECFRAME_GENL_NAME		"recframe"
+#define RECFRAME_GENL_VERSION		1
+#define RECFRAME_GENL_MCGRP_EVENTS	"events"
+
+enum recframe_cmd {
+	RECFRAME_CMD_UNSPEC,
+	RECFRAME_CMD_STATS_GET,
+	RECFRAME_CMD_STATS_RESET,
+	RECFRAME_CMD_SOCK_GET,
+	RECFRAME_CMD_SOCK_SET,
+	RECFRAME_CMD_SOCK_ABORT,
+	RECFRAME_CMD_CONFIG_GET,
+	RECFRAME_CMD_CONFIG_SET,
+	RECFRAME_CMD_EVENT,
+	__RECFRAME_CMD_MAX
+};
+
+#define RECFRAME_CMD_MAX (__RECFRAME_CMD_MAX - 1)
+
+enum recframe_attr {
+	RECFRAME_A_UNSPEC,
+	RECFRAME_A_PAD,
+	RECFRAME_A_COOKIE,
+	RECFRAME_A_FAMILY,
+	RECFRAME_A_SADDR,
+	RECFRAME_A_DADDR,
+	RECFRAME_A_SPORT,
+	RECFRAME_A_DPORT,
+	RECFRAME_A_TCP_STATE,
+	RECFRAME_A_UID,
+	RECFRAME_A_INODE,
+	RECFRAME_A_MODE,
+	RECFRAME_A_FRAMING,
+	RECFRAME_A_MAX_RECORD,
+	RECFRAME_A_RX_HEADER,
+	RECFRAME_A_TLS_VERSION,
+	RECFRAME_A_TLS_CIPHER,
+	RECFRAME_A_STATE,
+	RECFRAME_A_RX_ERROR,
+	RECFRAME_A_RX_QUEUED,
+	RECFRAME_A_TX_QUEUED,
+	RECFRAME_A_STATS,
+	RECFRAME_A_FILTER_PORT,
+	RECFRAME_A_FILTER_ADDR,
+	RECFRAME_A_CFG_DEFAULT_MAX_RECORD,
+	RECFRAME_A_CFG_RECORD_LIMIT,
+	RECFRAME_A_CFG_UNPRIV_ATTACH,
+	RECFRAME_A_EVENT,
+	RECFRAME_A_ERRNO,
+	RECFRAME_A_TX_MODE,
+	__RECFRAME_A_MAX
+};
+
+#define RECFRAME_A_MAX (__RECFRAME_A_MAX - 1)
+
+/* Inside RECFRAME_A_FRAMING; the fields of struct recframe_framing. */
+enum recframe_framing_attr {
+	RECFRAME_FRAMING_A_UNSPEC,
+	RECFRAME_FRAMING_A_FORMAT,	/* u8, enum recframe_format */
+	RECFRAME_FRAMING_A_HDR_LEN,	/* u8 */
+	RECFRAME_FRAMING_A_LEN_OFF,	/* u8 */
+	RECFRAME_FRAMING_A_LEN_SIZE,	/* u8 */
+	RECFRAME_FRAMING_A_TYPE_OFF,	/* u8, only with RECFRAME_F_TYPE */
+	RECFRAME_FRAMING_A_FLAGS,	/* u8, RECFRAME_F_* */
+	RECFRAME_FRAMING_A_LEN_ADJUST,	/* s32 */
+	__RECFRAME_FRAMING_A_MAX
+};
+
+#define RECFRAME_FRAMING_A_MAX (__RECFRAME_FRAMING_A_MAX - 1)
+
+/* Inside RECFRAME_A_STATS; u64 each. */
+enum recframe_stat_attr {
+	RECFRAME_STAT_A_UNSPEC,
+	RECFRAME_STAT_A_PAD,
+	RECFRAME_STAT_A_CURR_SOCKETS,	/* gauge: sockets attached now */
+	RECFRAME_STAT_A_RX_RECORDS,
+	RECFRAME_STAT_A_RX_BYTES,
+	RECFRAME_STAT_A_TX_RECORDS,
+	RECFRAME_STAT_A_TX_BYTES,
+	RECFRAME_STAT_A_RX_COPY_FALLBACK,
+	RECFRAME_STAT_A_TX_ALLOC,
+	RECFRAME_STAT_A_RX_EMPTY,
+	RECFRAME_STAT_A_ERR_MSGSIZE,
+	RECFRAME_STAT_A_ERR_BADMSG,
+	RECFRAME_STAT_A_ERR_BADVERSION,
+	RECFRAME_STAT_A_ERR_TRUNCATED,
+	RECFRAME_STAT_A_TLS_TX_RECORDS,
+	RECFRAME_STAT_A_TLS_RX_RECORDS,
+	RECFRAME_STAT_A_TLS_DECRYPT_ERROR,
+	RECFRAME_STAT_A_TLS_REKEY,
+	RECFRAME_STAT_A_TLS_RX_ZEROCOPY,
+	RECFRAME_STAT_A_TLS_RX_CLEAR,
+	RECFRAME_STAT_A_TLS_TX_INPLACE,
+	RECFRAME_STAT_A_TLS_TX_OUTOFPLACE,
+	__RECFRAME_STAT_A_MAX
+};
+
+#define RECFRAME_STAT_A_MAX (__RECFRAME_STAT_A_MAX - 1)
+
+enum recframe_mode {
+	RECFRAME_MODE_NONE	= 0,	/* not configured: plain TCP */
+	RECFRAME_MODE_FRAMING	= 1,	/* plaintext records */
+	RECFRAME_MODE_TLS	= 2,	/* TLS records, encrypted by the kernel */
+};
+
+enum recframe_event {
+	RECFRAME_EVENT_ATTACH		= 1,
+	RECFRAME_EVENT_CLOSE		= 2,
+	RECFRAME_EVENT_FRAMING_ERROR	= 3,	/* errno: as recv reports it */
+	RECFRAME_EVENT_DECRYPT_ERROR	= 4,
+	RECFRAME_EVENT_REKEY		= 5,
+	RECFRAME_EVENT_ABORT		= 6,	/* an operator's SOCK_ABORT */
+};
 
 #endif /* _UAPI_LINUX_RECFRAME_H */
