@@ -33,9 +33,9 @@ MODULE_SRCS	:= Kbuild $(wildcard kmod/*.[ch] kmod/Kbuild) $(wildcard include/uap
 SELFTESTS	:= $(patsubst selftests/%.c,%,$(wildcard selftests/*.c))
 
 .PHONY: all module selftests unit check check-unit demo vm-shell lint deps \
-	clean help kselftest-headers
+	clean help kselftest-headers cli
 
-all: module selftests
+all: module selftests cli
 
 help:
 	@sed -n '3,13s/^# \{0,1\}//p' Makefile
@@ -52,6 +52,14 @@ $(VMBUILD)/src/kmod/recframe.ko: $(MODULE_SRCS) | deps-vm
 	@cp -r Kbuild kmod include $(VMBUILD)/src/
 	@find $(VMBUILD)/src -name '*.o' -o -name '*.ko' -o -name '.*.cmd' | xargs rm -f
 	$(MAKE) -C $(VM_KDIR) M=$(VMBUILD)/src modules
+
+# ------------------------------------------------------------------- CLI ---
+
+# recframe(8), linked statically (pkg-config --static) against libnl-genl-3
+# so that it runs in the VM's busybox initramfs too.
+cli:
+	$(MAKE) -C tools/recframe OUTPUT=$(BUILD)/tools \
+		UAPI_DIR=$(CURDIR)/include/uapi
 
 # ------------------------------------------------------------- selftests ---
 
@@ -81,9 +89,10 @@ check-unit:
 # ------------------------------------------------------------------- VM ---
 
 VM_ENV = FLAVOUR=$(FLAVOUR) KVER=$(VM_KVER) BUILD=$(VMBUILD) \
-	 MODULE=$(VMBUILD)/src/kmod/recframe.ko SELFTESTS=$(BUILD)/selftests
+	 MODULE=$(VMBUILD)/src/kmod/recframe.ko SELFTESTS=$(BUILD)/selftests \
+	 TOOLS=$(BUILD)/tools
 
-initramfs: $(VMBUILD)/src/kmod/recframe.ko selftests
+initramfs: $(VMBUILD)/src/kmod/recframe.ko selftests cli
 	$(VM_ENV) tools/vm/mkinitramfs
 
 check: deps-vm
@@ -106,7 +115,7 @@ vm-shell: deps-vm initramfs
 # ----------------------------------------------------------------- lint ---
 
 CHECKPATCH := $(BUILD)/checkpatch/checkpatch.pl
-LINT_SRCS := $(wildcard kmod/*.[ch] include/uapi/linux/*.h)
+LINT_SRCS := $(filter-out kmod/rf_trace.h,$(wildcard kmod/*.[ch] include/uapi/linux/*.h))
 
 $(CHECKPATCH): | deps-src
 	@mkdir -p $(BUILD)/checkpatch
@@ -123,6 +132,10 @@ lint: $(CHECKPATCH) $(KSFT_HDRS) deps-vm
 	perl $(CHECKPATCH) --strict --no-tree --show-types \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,CONST_STRUCT \
 		-f $(LINT_SRCS)
+	@# TRACE_EVENT() has a layout of its own, as in include/trace/events/.
+	perl $(CHECKPATCH) --strict --no-tree --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		--ignore PARENTHESIS_ALIGNMENT,OPEN_ENDED_LINE -f kmod/rf_trace.h
 	@rm -rf $(BUILD)/lint && mkdir -p $(BUILD)/lint
 	@cp -r Kbuild kmod include $(BUILD)/lint/
 	$(MAKE) -C $(VM_KDIR) M=$(BUILD)/lint W=1 C=2 \
@@ -130,6 +143,8 @@ lint: $(CHECKPATCH) $(KSFT_HDRS) deps-vm
 	$(MAKE) -C selftests WERROR=1 OUTPUT=$(BUILD)/lint/selftests \
 		KSFT_DIR=$(KSFT_DIR) UAPI_DIR=$(CURDIR)/include/uapi
 	$(MAKE) -C selftests/unit WERROR=1 OUT=$(BUILD)/lint/unit
+	$(MAKE) -C tools/recframe WERROR=1 OUTPUT=$(BUILD)/lint/tools \
+		UAPI_DIR=$(CURDIR)/include/uapi
 
 # ----------------------------------------------------------------- deps ---
 
