@@ -15,6 +15,9 @@
 
 #include "recframe.h"
 
+#define CREATE_TRACE_POINTS
+#include "rf_trace.h"
+
 #ifndef RECFRAME_VERSION
 #define RECFRAME_VERSION "unknown"
 #endif
@@ -109,11 +112,20 @@ struct sock *rf_sock_get(struct net *net, u64 cookie)
 	list_for_each_entry_rcu(rf, &rn->socks, node) {
 		struct sock *sk = rf->sk;
 
-		if (rf_sock_cookie(sk) != cookie)
+		if (rf_sock_cookie(sk) != cookie ||
+		    !refcount_inc_not_zero(&sk->sk_refcnt))
 			continue;
-		if (refcount_inc_not_zero(&sk->sk_refcnt))
+		/*
+		 * TCP sockets are SLAB_TYPESAFE_BY_RCU: the memory may have
+		 * become another socket before the reference was taken, so
+		 * check again that it is still this context's socket.
+		 */
+		if (rcu_access_pointer(inet_csk(sk)->icsk_ulp_data) == rf &&
+		    rf_sock_cookie(sk) == cookie) {
 			found = sk;
-		break;
+			break;
+		}
+		sock_put(sk);
 	}
 	rcu_read_unlock();
 	return found;

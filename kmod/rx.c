@@ -22,6 +22,7 @@
 #include <net/tcp.h>
 
 #include "recframe.h"
+#include "rf_trace.h"
 
 /* Largest private skb the copy fallback builds, in pages. */
 #define RF_COPY_SKB_PAGES	16
@@ -167,6 +168,7 @@ void rf_rx_set_error(struct sock *sk, struct rf_sock *rf, int err)
 		return;
 	}
 	rf_stat_inc(sk, stat);
+	trace_recframe_framing_error(sk, err);
 	rf_nl_event(sk, rf, RF_EVENT_FRAMING_ERROR, err);
 	net_dbg_ratelimited("recframe: receive framing error %d\n", err);
 }
@@ -272,10 +274,15 @@ void rf_rx_reparse(struct sock *sk, struct rf_sock *rf)
 bool rf_rx_take(struct sock *sk, struct rf_sock *rf, u32 n)
 {
 	struct rf_rx_ctx *rx = &rf->rx;
+	u32 len = rx->st.payload_len;
+	u8 type = rx->st.type;
 
 	rf_rx_eat(sk, rf, n);
 	if (!rf_rx_consume(&rx->st, &rf->fmt, n))
 		return false;
+	/* TLS traces the record once decrypted, with its real type. */
+	if (rf->rx_mode == RF_MODE_FRAMING)
+		trace_recframe_rx_record(sk, type, len);
 	rx->copying = false;
 	rf_rx_parse(sk, rf);
 	return true;
@@ -592,7 +599,7 @@ ssize_t rf_splice_read(struct socket *sock, loff_t *ppos,
 	struct sock *sk = sock->sk;
 	struct rf_sock *rf = rf_sk(sk);
 	struct rf_rx_ctx *rx = &rf->rx;
-	u32 skip, n, left;
+	u32 skip, n;
 	bool nonblock;
 	int got = 0;
 	long timeo;
@@ -624,7 +631,6 @@ ssize_t rf_splice_read(struct socket *sock, loff_t *ppos,
 	}
 
 	rf_rx_plan(&rx->st, &rf->fmt, rx->want_hdr, len, &skip, &n);
-	left = rf_rx_record_len(&rx->st, &rf->fmt) - rx->st.off - skip;
 	if (skip)
 		rf_rx_take(sk, rf, skip);
 	got = rf_rx_walk(sk, rf, 0, n, rf_splice_actor, &sc);

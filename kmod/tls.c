@@ -23,6 +23,7 @@
 #include <net/tcp.h>
 
 #include "recframe.h"
+#include "rf_trace.h"
 
 /* Largest crypto_info: 4 + iv 12 + key 32 + rec_seq 8 (ChaCha20). */
 #define RF_TLS_INFO_MAX		60
@@ -438,6 +439,7 @@ static int rf_tls_decrypt(struct sock *sk, struct rf_sock *rf,
 		rf_stat_inc(sk, RF_STAT_TLS_RX_ZC);
 	}
 	rf_tls_seq_use(p, &c->keys);
+	trace_recframe_rx_record(sk, *type, content);
 	rf->stats.tls_rx_records++;
 	rf_stat_inc(sk, RF_STAT_TLS_RX_RECORDS);
 
@@ -459,8 +461,10 @@ out_unpin:
 static void rf_tls_rx_fail(struct sock *sk, struct rf_sock *rf, int err)
 {
 	rf_rx_set_error(sk, rf, err);
-	if (err == -EBADMSG)
+	if (err == -EBADMSG) {
+		trace_recframe_decrypt_error(sk, err);
 		rf_nl_event(sk, rf, RF_EVENT_DECRYPT_ERROR, err);
+	}
 	WRITE_ONCE(rf->rx.ready, false);
 }
 
@@ -760,6 +764,7 @@ static int rf_tls_rekey(struct sock *sk, struct rf_sock *rf, bool tx,
 	}
 	if (err)
 		return err;
+	trace_recframe_rekey(sk, tx);
 	rf->stats.tls_rekey++;
 	rf_stat_inc(sk, RF_STAT_TLS_REKEY);
 	rf_nl_event(sk, rf, RF_EVENT_REKEY, 0);

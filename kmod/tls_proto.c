@@ -38,7 +38,7 @@ int rf_tls_params_get(u16 version, u16 cipher, struct rf_tls_params *p)
 
 	if (version != TLS_1_2_VERSION && version != TLS_1_3_VERSION)
 		return -EINVAL;
-	for (i = 0; i < sizeof(rf_tls_ciphers) / sizeof(rf_tls_ciphers[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(rf_tls_ciphers); i++)
 		if (rf_tls_ciphers[i].cipher == cipher)
 			c = &rf_tls_ciphers[i];
 	if (!c || (c->tls12_only && version != TLS_1_2_VERSION))

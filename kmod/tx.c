@@ -29,6 +29,7 @@
 #include <net/tcp.h>
 
 #include "recframe.h"
+#include "rf_trace.h"
 
 /* Upper bound on the time close() spends pushing a last record. */
 #define RF_CLOSE_FLUSH_TIMEOUT	(2 * HZ)
@@ -286,6 +287,7 @@ int rf_tx_close(struct sock *sk, struct rf_sock *rf)
 	tx->push_idx = 0;
 	tx->push_off = 0;
 
+	trace_recframe_tx_record(sk, tx->type, tx->payload_len);
 	rf->stats.tx_records++;
 	rf->stats.tx_bytes += tx->payload_len;
 	rf_stat_inc(sk, RF_STAT_TX_RECORDS);
