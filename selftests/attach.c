@@ -2,6 +2,10 @@
 /*
  * Attaching recframe to TCP sockets, and the module's lifetime.
  */
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -116,6 +120,80 @@ TEST_F(pair, close_with_data_queued)
 	ASSERT_EQ(0, rf_attach(self->fds[1]));
 	ASSERT_EQ((ssize_t)sizeof(buf), write(self->fds[0], buf, sizeof(buf)));
 	/* The teardown closes both ends with unread data in flight. */
+}
+
+/*
+ * The ULP name of a socket as sock_diag reports it to CAP_NET_ADMIN (what
+ * `ss -ti` prints as "tcp-ulp-NAME"), or "" if none.
+ */
+static int diag_ulp_name(int family, int fd, char *name, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 req;
+	} rq = {
+		.nlh.nlmsg_len = sizeof(rq),
+		.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.req.sdiag_family = family,
+		.req.sdiag_protocol = IPPROTO_TCP,
+		.req.idiag_states = ~0U,
+		/* As ss -i: the ULP comes with the info extension. */
+		.req.idiag_ext = 1 << (INET_DIAG_INFO - 1),
+	};
+	char buf[16384];
+	int nl, n, port;
+
+	name[0] = '\0';
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
+		return -1;
+	port = family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+				    ((struct sockaddr_in *)&ss)->sin_port;
+	nl = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_SOCK_DIAG);
+	if (nl < 0 || send(nl, &rq, sizeof(rq), 0) < 0)
+		return -1;
+	while ((n = recv(nl, buf, sizeof(buf), 0)) > 0) {
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		for (; NLMSG_OK(h, (unsigned int)n); h = NLMSG_NEXT(h, n)) {
+			struct inet_diag_msg *m = NLMSG_DATA(h);
+			int alen = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+			struct rtattr *a = (struct rtattr *)(m + 1);
+
+			if (h->nlmsg_type == NLMSG_DONE ||
+			    h->nlmsg_type == NLMSG_ERROR) {
+				close(nl);
+				return 0;
+			}
+			if (m->id.idiag_sport != port)
+				continue;
+			for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+				struct rtattr *u = RTA_DATA(a);
+				int ulen = RTA_PAYLOAD(a);
+
+				if (a->rta_type != INET_DIAG_ULP_INFO)
+					continue;
+				for (; RTA_OK(u, ulen); u = RTA_NEXT(u, ulen))
+					if (u->rta_type == INET_ULP_INFO_NAME)
+						snprintf(name, len, "%s",
+							 (char *)RTA_DATA(u));
+			}
+		}
+	}
+	close(nl);
+	return 0;
+}
+
+TEST_F(pair, sock_diag_shows_ulp)
+{
+	char name[32];
+
+	ASSERT_EQ(0, rf_attach(self->fds[0]));
+	ASSERT_EQ(0, diag_ulp_name(variant->family, self->fds[0], name,
+				   sizeof(name)));
+	EXPECT_STREQ(RECFRAME_ULP_NAME, name);
 }
 
 FIXTURE(unconnected)
