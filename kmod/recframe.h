@@ -76,6 +76,8 @@ struct rf_rx_ctx {
 	/* A complete record waits at the head: poll and readers look here. */
 	bool			ready;
 	bool			want_hdr;	/* RECFRAME_RX_HEADER */
+	/* TCP's copied_seq as recframe last left it. */
+	u32			tcp_seq;
 	bool			started;	/* a byte went to the user */
 	/*
 	 * Copy fallback: private skbs holding the next copy_len unread bytes

@@ -135,8 +135,10 @@ static void rf_rx_eat(struct sock *sk, struct rf_sock *rf, u32 n)
 			rx->copy_off = 0;
 		}
 	}
-	if (n)
+	if (n) {
 		tcp_read_done(sk, n);
+		rx->tcp_seq = tcp_sk(sk)->copied_seq;
+	}
 }
 
 void rf_rx_set_error(struct sock *sk, struct rf_sock *rf, int err)
@@ -218,6 +220,15 @@ void rf_rx_parse(struct sock *sk, struct rf_sock *rf)
 
 	if (rx->st.state == RF_RX_ERR || rf->rx_mode == RF_MODE_NONE)
 		goto out;
+	/*
+	 * Only recframe consumes TCP's queue once receive is framed; if
+	 * bytes went anyway (TCP skipping an urgent byte after SO_OOBINLINE
+	 * was cleared), the records that follow cannot be trusted.
+	 */
+	if (unlikely(READ_ONCE(tcp_sk(sk)->copied_seq) != rx->tcp_seq)) {
+		rf_rx_set_error(sk, rf, -EPROTO);
+		goto out;
+	}
 
 	avail = rf_rx_avail(sk, rf);
 	if (rx->st.state == RF_RX_HDR) {
@@ -262,6 +273,13 @@ void rf_rx_abort(struct sock *sk, struct rf_sock *rf)
 
 void rf_rx_reparse(struct sock *sk, struct rf_sock *rf)
 {
+	/*
+	 * Urgent bytes stay in the stream from now on: with SO_OOBINLINE
+	 * off, TCP skips an urgent byte by moving copied_seq under the
+	 * framer, and every record after it would be misaligned.
+	 */
+	sock_set_flag(sk, SOCK_URGINLINE);
+	rf->rx.tcp_seq = tcp_sk(sk)->copied_seq;
 	rf_rx_reset(&rf->rx.st);
 	rf_rx_parse(sk, rf);
 }
@@ -367,6 +385,7 @@ int rf_rx_copy_out(struct sock *sk, struct rf_sock *rf)
 		rx->copy_len += n;
 		/* TCP's part of the stream now starts later. */
 		tcp_read_done(sk, n);
+		rx->tcp_seq = tcp_sk(sk)->copied_seq;
 		want -= n;
 	}
 	return 0;

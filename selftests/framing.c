@@ -1675,6 +1675,42 @@ TEST_F(raw, clean_fin_between_records_eof)
 	EXPECT_EQ(0, info.err_truncated);
 }
 
+/* An urgent byte inside a record is delivered in place (SO_OOBINLINE). */
+TEST_F(raw, urgent_byte_stays_in_record)
+{
+	uint8_t rec[RECFRAME_HDR_MAX + 8];
+	size_t rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT,
+				 "abcdefgh", 8);
+	char in[16];
+	int flags;
+
+	ASSERT_EQ((ssize_t)rlen - 4, send(self->fds[0], rec, rlen - 4, 0));
+	ASSERT_EQ(1, send(self->fds[0], rec + rlen - 4, 1, MSG_OOB));
+	ASSERT_EQ(3, send(self->fds[0], rec + rlen - 3, 3, 0));
+	ASSERT_EQ(8, recv_rec(self->fds[1], in, sizeof(in), 0, NULL, &flags));
+	EXPECT_EQ(0, memcmp(in, "abcdefgh", 8));
+	EXPECT_TRUE(flags & MSG_EOR);
+}
+
+/*
+ * With SO_OOBINLINE cleared again, a second urgent pointer makes TCP skip
+ * the first urgent byte under the framer: it must stop, not misparse.
+ */
+TEST_F(raw, urgent_byte_skipped_by_tcp_eproto)
+{
+	int zero = 0;
+	char in[16];
+
+	ASSERT_EQ(0, setsockopt(self->fds[1], SOL_SOCKET, SO_OOBINLINE, &zero,
+				sizeof(zero)));
+	ASSERT_EQ(1, send(self->fds[0], "X", 1, MSG_OOB));
+	ASSERT_EQ(0, wait_acked(self->fds[0]));
+	ASSERT_EQ(1, send(self->fds[0], "Y", 1, MSG_OOB));
+	ASSERT_EQ(0, wait_acked(self->fds[0]));
+	EXPECT_EQ(-1, recv(self->fds[1], in, sizeof(in), MSG_DONTWAIT));
+	EXPECT_EQ(EPROTO, errno);
+}
+
 TEST_F(raw, peer_reset_mid_record_econnreset)
 {
 	struct linger lin = { .l_onoff = 1, .l_linger = 0 };

@@ -88,8 +88,15 @@
  *	EBADMSG		malformed generic header (negative payload length).
  *	EINVAL		TLS format header with a bad version byte.
  *	EPROTO		the peer closed the stream (FIN) in the middle of a
- *			record; a clean FIN between records reads as EOF (0).
+ *			record (a clean FIN between records reads as EOF, 0),
+ *			or bytes vanished from under the framer (see urgent
+ *			data below).
  * TCP's own errors (ECONNRESET...) are reported as TCP reports them.
+ *
+ * Urgent data (MSG_OOB) has no place in a record stream: configuring
+ * receive sets SO_OOBINLINE, so urgent bytes stay in the records. If a
+ * program clears it again, TCP may skip an urgent byte under the framer;
+ * the framer notices bytes vanishing and stops with EPROTO.
  *
  * Transmit semantics
  * ------------------
