@@ -179,15 +179,21 @@ void rf_rx_set_error(struct sock *sk, struct rf_sock *rf, int err)
  * The current record needs more bytes than TCP will let the peer send:
  * without help the sender stalls on a closed window and poll never reports
  * the record. Only the head record can be incomplete, so everything TCP
- * holds belongs to it and only a reader would free it. The peer may send
- * what the advertised window allows; the window opens by itself only while
- * TCP has free space of at least one MSS (silly window avoidance
- * advertises nothing smaller), and tcp_space() counts skb overhead too.
+ * holds belongs to it and only a reader would free it.
+ *
+ * The peer may send what the advertised window allows. Beyond that, TCP
+ * opens the window by itself only as far as its free space (tcp_space(),
+ * skb overhead included) and, to avoid silly windows, only once that free
+ * space reaches half the buffer or one MSS; below both it advertises zero.
+ * The copy fallback is needed when that will not cover the missing bytes.
  */
 static bool rf_rx_need_copy(struct sock *sk, const struct rf_sock *rf)
 {
 	const struct rf_rx_ctx *rx = &rf->rx;
 	const struct tcp_sock *tp = tcp_sk(sk);
+	int full = tcp_full_space(sk);
+	int space = max(tcp_space(sk), 0);
+	int mss = min_t(int, inet_csk(sk)->icsk_ack.rcv_mss, full);
 	u64 missing;
 
 	if (rx->st.state != RF_RX_BODY || rx->ready || !rf_tcp_avail(sk))
@@ -196,9 +202,9 @@ static bool rf_rx_need_copy(struct sock *sk, const struct rf_sock *rf)
 		  rf_rx_avail(sk, rf);
 	if (missing <= tcp_receive_window(tp))
 		return false;
-	return missing > (u64)max(tcp_space(sk), 0) ||
-	       tcp_space(sk) < (int)inet_csk(sk)->icsk_ack.rcv_mss ||
-	       tcp_rmem_pressure(sk);
+	if (space < full / 2 && space < mss)
+		return true;
+	return missing > space || tcp_rmem_pressure(sk);
 }
 
 /*
