@@ -10,6 +10,7 @@
 #include <linux/mutex.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
+#include <linux/skmsg.h>
 #include <linux/sock_diag.h>
 #include <net/tcp.h>
 
@@ -249,6 +250,13 @@ static int rf_init(struct sock *sk)
 		return -ENOTCONN;
 	if (!sk->sk_socket)
 		return -EINVAL;
+	/* A socket in a BPF sockmap has its proto swapped already (kTLS too). */
+	rcu_read_lock();
+	if (sk_psock(sk)) {
+		rcu_read_unlock();
+		return -EINVAL;
+	}
+	rcu_read_unlock();
 	rn = rf_net(sock_net(sk));
 	if (!READ_ONCE(rn->cfg.unpriv_attach) &&
 	    !ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN))

@@ -101,6 +101,7 @@ struct rf_tls {
 	u32			rx_no_pad;	/* TLS_RX_EXPECT_NO_PAD */
 	/* Ciphertext fragments of a record encrypted out of place. */
 	struct rf_frag		*cfrags;
+	u32			cfrags_max;
 	/* The decrypted record not yet read (partial reads, peeks). */
 	struct sk_buff		*clear;
 	u32			clear_off;
@@ -205,6 +206,7 @@ void rf_rx_reparse(struct sock *sk, struct rf_sock *rf);
 void rf_rx_abort(struct sock *sk, struct rf_sock *rf);
 void rf_rx_parse(struct sock *sk, struct rf_sock *rf);
 void rf_rx_set_error(struct sock *sk, struct rf_sock *rf, int err);
+void rf_rx_stop(struct rf_sock *rf, int err);
 bool rf_rx_take(struct sock *sk, struct rf_sock *rf, u32 n);
 int rf_rx_wait(struct sock *sk, struct rf_sock *rf, long *timeo);
 int rf_rx_copy_out(struct sock *sk, struct rf_sock *rf);

@@ -136,18 +136,30 @@ static void rf_rx_eat(struct sock *sk, struct rf_sock *rf, u32 n)
 		}
 	}
 	if (n) {
+		struct tcp_sock *tp = tcp_sk(sk);
+
 		tcp_read_done(sk, n);
-		rx->tcp_seq = tcp_sk(sk)->copied_seq;
+		rx->tcp_seq = tp->copied_seq;
+		/* As tcp_recvmsg(): an urgent byte read is no longer pending. */
+		if (tp->urg_data && after(tp->copied_seq, tp->urg_seq)) {
+			WRITE_ONCE(tp->urg_data, 0);
+			tcp_fast_path_check(sk);
+		}
 	}
+}
+
+/* Stop the framer for good with @err, reported by every later read. */
+void rf_rx_stop(struct rf_sock *rf, int err)
+{
+	rf->rx.st.state = RF_RX_ERR;
+	rf->rx.st.err = err;
 }
 
 void rf_rx_set_error(struct sock *sk, struct rf_sock *rf, int err)
 {
-	struct rf_rx_ctx *rx = &rf->rx;
 	enum rf_stat stat;
 
-	rx->st.state = RF_RX_ERR;
-	rx->st.err = err;
+	rf_rx_stop(rf, err);
 	switch (err) {
 	case -EMSGSIZE:
 		rf->stats.err_msgsize++;
@@ -674,6 +686,10 @@ __poll_t rf_poll(struct file *file, struct socket *sock,
 	__poll_t mask;
 
 	mask = rf->sk_ops->poll(file, sock, wait);
+
+	/* A record TCP has not fully taken blocks further sends. */
+	if (READ_ONCE(rf->tx.pending))
+		mask &= ~(EPOLLOUT | EPOLLWRNORM);
 	if (READ_ONCE(rf->rx_mode) == RF_MODE_NONE)
 		return mask;
 
@@ -688,10 +704,6 @@ __poll_t rf_poll(struct file *file, struct socket *sock,
 	else if (READ_ONCE(rf->rx.ready) ||
 		 (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN))
 		mask |= EPOLLIN | EPOLLRDNORM;
-
-	/* A record TCP has not fully taken blocks further sends. */
-	if (READ_ONCE(rf->tx.pending))
-		mask &= ~(EPOLLOUT | EPOLLWRNORM);
 	return mask;
 }
 

@@ -151,7 +151,11 @@ static void rf_fill_info(const struct rf_sock *rf, struct recframe_info *ri)
 	ri->tx_bytes = s->tx_bytes;
 	ri->rx_copy_fallback = s->rx_copy_fallback;
 	ri->tx_alloc = s->tx_alloc;
-	if (rf->rx.ready)
+	/* What the next read can return: the decrypted record in TLS mode. */
+	if (rf->rx_mode == RF_MODE_TLS)
+		ri->rx_queued = rf->tls->clear_valid ?
+				rf->tls->clear_len - rf->tls->clear_off : 0;
+	else if (rf->rx.ready)
 		ri->rx_queued = rf_rx_record_len(&rf->rx.st, &rf->fmt) -
 				rf->rx.st.off;
 	ri->rx_empty = s->rx_empty;

@@ -104,7 +104,7 @@ int rf_tls_seal(struct sock *sk, struct rf_sock *rf)
 			struct page *page = rf_tx_carve(sk, rf, want, &off,
 							&got);
 
-			if (!page || ncf + 1 >= tx->max_frags) {
+			if (!page || ncf + 1 >= t->cfrags_max) {
 				if (page)
 					put_page(page);
 				err = -ENOMEM;
@@ -458,12 +458,18 @@ out_unpin:
 	return err;
 }
 
+/*
+ * A record could not be opened: authentication failures are decrypt
+ * errors (counted in rf_tls_decrypt()), not framing errors.
+ */
 static void rf_tls_rx_fail(struct sock *sk, struct rf_sock *rf, int err)
 {
-	rf_rx_set_error(sk, rf, err);
 	if (err == -EBADMSG) {
+		rf_rx_stop(rf, err);
 		trace_recframe_decrypt_error(sk, err);
 		rf_nl_event(sk, rf, RF_EVENT_DECRYPT_ERROR, err);
+	} else {
+		rf_rx_set_error(sk, rf, err);
 	}
 	WRITE_ONCE(rf->rx.ready, false);
 }
@@ -698,6 +704,7 @@ static int rf_tls_install_tx(struct sock *sk, struct rf_sock *rf,
 			     GFP_KERNEL);
 	if (!t->cfrags)
 		return -ENOMEM;
+	t->cfrags_max = rf->tx.max_frags;
 	err = rf_crypto_init(&t->tx, &t->p, keys, rf->tx.max_frags + 4);
 	if (err) {
 		kvfree(t->cfrags);
@@ -787,6 +794,11 @@ static int rf_tls_set_crypto(struct sock *sk, bool tx, sockptr_t optval,
 
 	if (sockptr_is_null(optval) || optlen < sizeof(u.info))
 		return -EINVAL;
+	/* As kTLS: a TLS 1.2 direction set once stays, whatever comes. */
+	rf = rf_sk(sk);
+	if ((tx ? READ_ONCE(rf->tx_mode) : READ_ONCE(rf->rx_mode)) ==
+	    RF_MODE_TLS && READ_ONCE(rf->tls_version) != TLS_1_3_VERSION)
+		return -EBUSY;
 	if (copy_from_sockptr(&u.info, optval, sizeof(u.info)))
 		return -EFAULT;
 	err = rf_tls_params_get(u.info.version, u.info.cipher_type, &p);

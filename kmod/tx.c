@@ -34,14 +34,20 @@
 /* Upper bound on the time close() spends pushing a last record. */
 #define RF_CLOSE_FLUSH_TIMEOUT	(2 * HZ)
 
+/*
+ * Room kept in the array for the fragments TLS adds after the payload when
+ * it encrypts out of place.
+ */
+#define RF_TX_SPARE_FRAGS	2
+
 u32 rf_tx_frags_for(const struct rf_format *fmt)
 {
 	/*
-	 * One fragment per page of payload, one for the header, one for a
-	 * payload that does not start on a page boundary.
+	 * One fragment per page of payload, one more for a payload that does
+	 * not start on a page boundary, the header, the tail, and the spares.
 	 */
 	return DIV_ROUND_UP(max_t(u32, fmt->max_record, RF_TLS_MAX_PLAIN),
-			    PAGE_SIZE) + 2;
+			    PAGE_SIZE) + 3 + RF_TX_SPARE_FRAGS;
 }
 
 int rf_tx_resize(struct rf_sock *rf, const struct rf_format *fmt)
@@ -54,6 +60,10 @@ int rf_tx_resize(struct rf_sock *rf, const struct rf_format *fmt)
 	frags = kvcalloc(n, sizeof(*frags), GFP_KERNEL);
 	if (!frags)
 		return -ENOMEM;
+	/* A record may be open or waiting: it moves to the new array. */
+	if (rf->tx.frags)
+		memcpy(frags, rf->tx.frags,
+		       rf->tx.nr_frags * sizeof(*frags));
 	kvfree(rf->tx.frags);
 	rf->tx.frags = frags;
 	rf->tx.max_frags = n;
@@ -153,12 +163,6 @@ static int rf_tx_carve_whole(struct sock *sk, struct rf_sock *rf, u32 len,
 	return -ENOMEM;
 }
 
-/*
- * Room kept in the array for the fragments TLS adds after the payload when
- * it encrypts out of place.
- */
-#define RF_TX_SPARE_FRAGS	2
-
 /* Append a page range to the open record, merging with the last one. */
 static bool rf_tx_add_frag(struct rf_tx_ctx *tx, struct page *page, u32 off,
 			   u32 len)
@@ -198,6 +202,9 @@ static int rf_tx_open(struct sock *sk, struct rf_sock *rf, u8 type)
 	struct rf_tx_ctx *tx = &rf->tx;
 	int err;
 
+	/* No record is taken that could not be sealed. */
+	if (rf->tx_mode == RF_MODE_TLS && rf->tls->tx.keys.seq_exhausted)
+		return -EBADMSG;
 	err = rf_tx_carve_whole(sk, rf, rf_tx_prepend_len(rf), &tx->frags[0]);
 	if (err)
 		return err;

@@ -1092,6 +1092,35 @@ TEST_F(nl, sock_dump_filters)
 	close(plain[1]);
 }
 
+/*
+ * Raising max_record while a record is being built moves the record to a
+ * larger fragment array; it must come out whole (this once oopsed).
+ */
+TEST_F(nl, sock_set_with_open_record)
+{
+	char out[3000], in[4000];
+	struct nlres res;
+	struct nlreq r;
+	int flags;
+
+	memset(out, 'r', sizeof(out));
+	ASSERT_EQ(1000, send(self->fds[0], out, 1000, MSG_MORE));
+	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
+	req_u64(&r, RECFRAME_A_COOKIE, self->cookie[0]);
+	req_u32(&r, RECFRAME_A_MAX_RECORD, 65535);
+	ASSERT_EQ(0, nl_xact(&self->s, &r, NULL, NULL, &res));
+	ASSERT_EQ(2000, send(self->fds[0], out, 2000, 0));
+	{
+		struct iovec iov = { in, sizeof(in) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		ASSERT_EQ(3000, recvmsg(self->fds[1], &m, 0));
+		flags = m.msg_flags;
+	}
+	EXPECT_TRUE(flags & MSG_EOR);
+	EXPECT_EQ(0, memcmp(out, in, 1000));
+}
+
 TEST_F(nl, sock_set)
 {
 	struct sock_info si;
