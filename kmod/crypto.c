@@ -103,6 +103,13 @@ int rf_crypto_run(struct rf_crypto *c, bool encrypt, struct scatterlist *src,
 {
 	int err;
 
+	/*
+	 * Re-armed every time: an asynchronous implementation may leave the
+	 * request's transform and completion changed after it ran.
+	 */
+	aead_request_set_tfm(c->req, c->aead);
+	aead_request_set_callback(c->req, CRYPTO_TFM_REQ_MAY_BACKLOG,
+				  crypto_req_done, &c->wait);
 	aead_request_set_crypt(c->req, src, dst, cryptlen, c->nonce);
 	aead_request_set_ad(c->req, aad_len);
 	reinit_completion(&c->wait.completion);

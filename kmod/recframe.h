@@ -108,6 +108,8 @@ struct rf_tls {
 	u32			clear_len;
 	u8			clear_type;
 	bool			clear_valid;	/* a record is in there */
+	/* TLS 1.3 content type of a record decrypted into the user's buffer. */
+	u8			tail_byte;
 	/* A KeyUpdate was read: nothing more until the next RX key. */
 	bool			key_update_pending;
 	/* User pages a record is decrypted into, pinned for the call. */

@@ -316,12 +316,20 @@ static int rf_tls13_scan(struct scatterlist *dst, u32 n, u32 *pad, u8 *type,
 /*
  * Decrypt the complete record at the head of the stream, into @msg's buffer
  * (pinned) when @msg is given, otherwise into the clear skb. The record is
- * consumed. Returns the content length and sets *type, or an error; a
- * record the user's buffer got but that needs a cmsg the call cannot carry
- * is moved to the clear skb and *in_clear set.
+ * consumed. Returns the content length and sets *type, or an error. A
+ * record the user's buffer got but that the call cannot return (a control
+ * record without cmsg room, or after data when @data_only) is moved to the
+ * clear skb and *in_clear set.
+ *
+ * TLS 1.3's content type, the last byte of the inner plaintext, goes to a
+ * byte of the socket's, so that nothing past the returned data is written
+ * in the user's buffer; only a padded record (rare) puts its type and
+ * padding there, within the buffer given, as kTLS does with
+ * TLS_RX_EXPECT_NO_PAD.
  */
 static int rf_tls_decrypt(struct sock *sk, struct rf_sock *rf,
-			  struct msghdr *msg, u8 *type, bool *in_clear)
+			  struct msghdr *msg, bool data_only, u8 *type,
+			  bool *in_clear)
 {
 	struct rf_tls *t = rf->tls;
 	const struct rf_tls_params *p = &t->p;
@@ -333,6 +341,7 @@ static int rf_tls_decrypt(struct sock *sk, struct rf_sock *rf,
 	u8 hdr[RF_TLS_HDR + 8], *dstp = hdr;
 	struct rf_sg_fill src = { c->sg_src, 1, c->sg_max - 1 };
 	struct rf_sg_fill dst = { c->sg_dst, 1, c->sg_max - 1 };
+	u32 pinned = inner - (rf_tls13(t) ? 1 : 0);
 	u32 aad_len, pad = 0, npin = 0, content;
 	u8 first = 0;
 	int err;
@@ -363,7 +372,18 @@ static int rf_tls_decrypt(struct sock *sk, struct rf_sock *rf,
 
 	sg_init_table(c->sg_dst, c->sg_max);
 	if (msg) {
-		err = rf_tls_pin_user(t, &msg->msg_iter, inner, &dst, &npin);
+		err = rf_tls_pin_user(t, &msg->msg_iter, pinned, &dst, &npin);
+		if (!err && rf_tls13(t)) {
+			if (dst.n == dst.max)
+				err = -EMSGSIZE;
+			else
+				sg_set_buf(&c->sg_dst[dst.n++], &t->tail_byte, 1);
+			if (err) {
+				while (npin)
+					put_page(t->pin[--npin]);
+				iov_iter_revert(&msg->msg_iter, pinned);
+			}
+		}
 		if (err) {
 			*in_clear = true;
 			msg = NULL;
@@ -393,6 +413,9 @@ static int rf_tls_decrypt(struct sock *sk, struct rf_sock *rf,
 		err = rf_tls13_scan(c->sg_dst, dst.n, &pad, type, &first);
 	else if (!err)
 		*type = hdr[0];
+	/* Type 0 is no record type; TLS 1.3 never yields it (padding). */
+	if (!err && !*type)
+		err = -EBADMSG;
 	if (err) {
 		err = err == -EBADMSG || err == -EAGAIN ? -EBADMSG : err;
 		rf->stats.tls_decrypt_err++;
@@ -401,9 +424,9 @@ static int rf_tls_decrypt(struct sock *sk, struct rf_sock *rf,
 	}
 	content = rf_tls13(t) ? inner - pad - 1 : inner;
 
-	/* A control record the call has no cmsg room for stays queued. */
+	/* A record this call cannot return stays queued, decrypted. */
 	if (msg && *type != RF_TLS_TYPE_DATA &&
-	    msg->msg_controllen < CMSG_SPACE(sizeof(u8))) {
+	    (data_only || msg->msg_controllen < CMSG_SPACE(sizeof(u8)))) {
 		err = rf_tls_clear_own(sk, rf);
 		if (!err) {
 			u32 done = 0, i;
@@ -417,12 +440,12 @@ static int rf_tls_decrypt(struct sock *sk, struct rf_sock *rf,
 				kunmap_local(v);
 				done += k;
 			}
-			iov_iter_revert(&msg->msg_iter, inner);
+			iov_iter_revert(&msg->msg_iter, pinned);
 			*in_clear = true;
 		}
 	} else if (msg) {
-		/* The iterator moved past padding and type: not returned. */
-		iov_iter_revert(&msg->msg_iter, inner - content);
+		/* The iterator moved past padding (if any): not returned. */
+		iov_iter_revert(&msg->msg_iter, pinned - content);
 	}
 	if (err)
 		goto out_unpin;
@@ -454,7 +477,7 @@ out_unpin:
 	while (npin)
 		put_page(t->pin[--npin]);
 	if (err < 0 && msg)
-		iov_iter_revert(&msg->msg_iter, inner);
+		iov_iter_revert(&msg->msg_iter, pinned);
 	return err;
 }
 
@@ -514,6 +537,9 @@ static bool rf_tls_can_zc(const struct rf_sock *rf, struct msghdr *msg,
 	const struct rf_rx *st = &rf->rx.st;
 	u32 inner = st->payload_len - t->p.explicit_iv - RF_TLS_TAG;
 
+	/* The content type of TLS 1.3 does not go to the user. */
+	if (rf_tls13(t))
+		inner--;
 	if (flags & (MSG_PEEK | MSG_TRUNC))
 		return false;
 	if (!user_backed_iter(&msg->msg_iter) || room < inner ||
@@ -552,16 +578,26 @@ int rf_tls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			u8 type;
 			int got;
 
-			if (copied >= target)
-				break;
+			/*
+			 * Past the target, keep going only through data records
+			 * already complete, as kTLS fills the buffer with them.
+			 */
+			if (copied >= target) {
+				rf_rx_parse(sk, rf);
+				if (!rf->rx.ready || t->key_update_pending ||
+				    control != RF_TLS_TYPE_DATA)
+					break;
+			}
+			/* A peek shows one record (see recframe.rst). */
 			if (peek && copied)
 				break;
 			err = rf_tls_wait_record(sk, rf, &timeo);
 			if (err)
 				break;
 			got = rf_tls_decrypt(sk, rf,
-					     !copied && rf_tls_can_zc(rf, msg, flags, len) ?
-					     msg : NULL, &type, &in_clear);
+					     rf_tls_can_zc(rf, msg, flags,
+							   len - copied) ?
+					     msg : NULL, copied, &type, &in_clear);
 			if (got < 0) {
 				rf_tls_rx_fail(sk, rf, got);
 				err = got;
@@ -575,13 +611,14 @@ int rf_tls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 				continue;
 			}
 			if (!in_clear) {
+				if (!control)
+					put_cmsg(msg, SOL_TLS, TLS_GET_RECORD_TYPE,
+						 sizeof(type), &type);
 				control = type;
-				put_cmsg(msg, SOL_TLS, TLS_GET_RECORD_TYPE,
-					 sizeof(type), &type);
 				copied += got;
 				eor = true;
 				rf_tls_account(sk, rf, got, true);
-				if (type != RF_TLS_TYPE_DATA || copied >= target)
+				if (type != RF_TLS_TYPE_DATA)
 					break;
 				continue;
 			}
@@ -617,7 +654,7 @@ int rf_tls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			rf_rx_parse(sk, rf);
 		}
 		rf_tls_account(sk, rf, n, eor);
-		if (!eor || control != RF_TLS_TYPE_DATA || copied >= target)
+		if (!eor || control != RF_TLS_TYPE_DATA)
 			break;
 	}
 	if (eor)
@@ -643,7 +680,7 @@ ssize_t rf_tls_splice_read(struct sock *sk, struct pipe_inode_info *pipe,
 		err = rf_tls_wait_record(sk, rf, &timeo);
 		if (err)
 			return err > 0 ? 0 : err;
-		got = rf_tls_decrypt(sk, rf, NULL, &type, &in_clear);
+		got = rf_tls_decrypt(sk, rf, NULL, false, &type, &in_clear);
 		if (got < 0) {
 			rf_tls_rx_fail(sk, rf, got);
 			return got;
