@@ -212,11 +212,18 @@ static bool rf_rx_need_copy(struct sock *sk, const struct rf_sock *rf)
 		return false;
 	missing = rf_rx_record_len(&rx->st, &rf->fmt) - rx->st.off -
 		  rf_rx_avail(sk, rf);
+	/*
+	 * Over its buffer (SO_RCVBUF lowered after the window was given),
+	 * TCP drops even in-window segments: the window promises nothing.
+	 */
+	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf) ||
+	    tcp_rmem_pressure(sk))
+		return true;
 	if (missing <= tcp_receive_window(tp))
 		return false;
 	if (space < full / 2 && space < mss)
 		return true;
-	return missing > space || tcp_rmem_pressure(sk);
+	return missing > space;
 }
 
 /*
@@ -560,6 +567,10 @@ int rf_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 		rf_rx_parse(sk, rf);
 		if (!rx->ready) {
 			if (copied >= target)
+				break;
+			/* As TCP: an error waits for the next call once data went. */
+			if (copied && (READ_ONCE(sk->sk_err) ||
+				       (sk->sk_shutdown & RCV_SHUTDOWN)))
 				break;
 			err = rf_rx_wait(sk, rf, &timeo);
 			if (err)
