@@ -107,6 +107,7 @@ static const u16 rf_nl_stat_attr[] = {
 	[RF_STAT_TLS_RX_CLEAR]		= RECFRAME_STAT_A_TLS_RX_CLEAR,
 	[RF_STAT_TLS_TX_INPLACE]	= RECFRAME_STAT_A_TLS_TX_INPLACE,
 	[RF_STAT_TLS_TX_OOP]		= RECFRAME_STAT_A_TLS_TX_OUTOFPLACE,
+	[RF_STAT_RX_WINDOW_UPDATES]	= RECFRAME_STAT_A_RX_WINDOW_UPDATES,
 };
 
 static_assert(ARRAY_SIZE(rf_nl_stat_attr) == RF_STAT_NUM,
@@ -155,6 +156,8 @@ static const struct {
 	  offsetof(struct rf_sock_stats, tls_tx_inplace) },
 	{ RECFRAME_STAT_A_TLS_TX_OUTOFPLACE,
 	  offsetof(struct rf_sock_stats, tls_tx_oop) },
+	{ RECFRAME_STAT_A_RX_WINDOW_UPDATES,
+	  offsetof(struct rf_sock_stats, rx_window_updates) },
 };
 
 /* The uapi's name of an enum rf_mode. */

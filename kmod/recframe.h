@@ -136,6 +136,7 @@ struct rf_sock_stats {
 	u64	tls_rx_clear;	/* decrypted into the socket's clear buffer */
 	u64	tls_tx_inplace;
 	u64	tls_tx_oop;	/* encrypted out of place (sendfile pages) */
+	u64	rx_window_updates;
 };
 
 /*

@@ -188,24 +188,59 @@ void rf_rx_set_error(struct sock *sk, struct rf_sock *rf, int err)
 }
 
 /*
+ * The largest segment the peer sends: our advertised MSS, which a Linux
+ * sender also bounds by half the largest window it was offered.
+ */
+static u32 rf_rx_peer_mss(const struct sock *sk)
+{
+	u32 half = max(tcp_full_space(sk), 2) / 2;
+
+	return min_t(u32, tcp_sk(sk)->advmss, half);
+}
+
+/*
+ * The window TCP would advertise if it sent an ACK now. Mirrors the rules
+ * of TCP's window selection: below half the buffer free, a free space
+ * smaller than one segment or a sixteenth of the buffer is announced as
+ * zero (silly window avoidance); never more than rcv_ssthresh.
+ */
+static u32 rf_tcp_window_now(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	int allowed = tcp_full_space(sk);
+	int full = min_t(int, tp->window_clamp, allowed);
+	int mss = min_t(int, inet_csk(sk)->icsk_ack.rcv_mss, full);
+	int space = tcp_space(sk);
+
+	if (mss <= 0 || space <= 0)
+		return 0;
+	if (space < full / 2) {
+		space = round_down(space, 1 << tp->rx_opt.rcv_wscale);
+		if (space < (allowed >> 4) || space < mss)
+			return 0;
+	}
+	return min_t(u32, space, tp->rcv_ssthresh);
+}
+
+/*
  * The current record needs more bytes than TCP will let the peer send:
  * without help the sender stalls on a closed window and poll never reports
  * the record. Only the head record can be incomplete, so everything TCP
  * holds belongs to it and only a reader would free it.
  *
- * The peer may send what the advertised window allows. Beyond that, TCP
- * opens the window by itself only as far as its free space (tcp_space(),
- * skb overhead included) and, to avoid silly windows, only once that free
- * space reaches half the buffer or one MSS; below both it advertises zero.
- * The copy fallback is needed when that will not cover the missing bytes.
+ * The peer sends into the advertised window, but a sender with more queued
+ * than a window smaller than its segments holds back (its own silly
+ * window avoidance) until its persist timer fires, 200 ms or more later.
+ * TCP raises the window only as far as its free space allows, skb overhead
+ * included; if that is not a full segment, or not enough for the rest of
+ * the record, only moving the record out of TCP's queue gets it.
  */
 static bool rf_rx_need_copy(struct sock *sk, const struct rf_sock *rf)
 {
 	const struct rf_rx_ctx *rx = &rf->rx;
 	const struct tcp_sock *tp = tcp_sk(sk);
-	int full = tcp_full_space(sk);
-	int space = max(tcp_space(sk), 0);
-	int mss = min_t(int, inet_csk(sk)->icsk_ack.rcv_mss, full);
+	u32 need = rf_rx_peer_mss(sk);
+	u32 wnd, win_now;
 	u64 missing;
 
 	if (rx->st.state != RF_RX_BODY || rx->ready || !rf_tcp_avail(sk))
@@ -214,16 +249,49 @@ static bool rf_rx_need_copy(struct sock *sk, const struct rf_sock *rf)
 		  rf_rx_avail(sk, rf);
 	/*
 	 * Over its buffer (SO_RCVBUF lowered after the window was given),
-	 * TCP drops even in-window segments: the window promises nothing.
+	 * or with TCP as a whole short of memory, TCP drops even in-window
+	 * segments: the window promises nothing.
 	 */
 	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf) ||
-	    tcp_rmem_pressure(sk))
+	    tcp_rmem_pressure(sk) || tcp_under_memory_pressure(sk))
 		return true;
-	if (missing <= tcp_receive_window(tp))
+	wnd = tcp_receive_window(tp);
+	if (missing <= wnd && wnd >= need)
 		return false;
-	if (space < full / 2 && space < mss)
-		return true;
-	return missing > space;
+	win_now = rf_tcp_window_now(sk);
+	return win_now < need || missing > win_now;
+}
+
+/*
+ * A reader has taken everything before the head record, which is still
+ * incomplete, or new bytes of it arrived with an ACK left for later. TCP
+ * announces a larger window on its own when a read empties its queue or
+ * doubles the window, and acks new data at once only after two segments:
+ * with part of the record left in the queue neither may happen, and a
+ * peer looking at a window smaller than one segment waits for its persist
+ * timer. Announce the window TCP can give now, when that unblocks the
+ * peer; when it cannot, rf_rx_need_copy() has the copy fallback take over.
+ */
+static void rf_rx_open_window(struct sock *sk, struct rf_sock *rf)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	u32 need, wnd, win_now;
+
+	if (rf->rx.ready || rf->rx.st.state == RF_RX_ERR ||
+	    !((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) ||
+	    (sk->sk_shutdown & RCV_SHUTDOWN))
+		return;
+	need = rf_rx_peer_mss(sk);
+	wnd = tcp_receive_window(tp);
+	if (wnd >= need)
+		return;
+	win_now = rf_tcp_window_now(sk);
+	if (win_now >= need && win_now > wnd) {
+		__tcp_send_ack(sk, tp->rcv_nxt);
+		rf->stats.rx_window_updates++;
+		rf_stat_inc(sk, RF_STAT_RX_WINDOW_UPDATES);
+	}
 }
 
 /*
@@ -328,6 +396,7 @@ bool rf_rx_take(struct sock *sk, struct rf_sock *rf, u32 n)
 		trace_recframe_rx_record(sk, type, len);
 	rx->copying = false;
 	rf_rx_parse(sk, rf);
+	rf_rx_open_window(sk, rf);
 	return true;
 }
 
@@ -391,7 +460,7 @@ int rf_rx_copy_out(struct sock *sk, struct rf_sock *rf)
 		d.skb = alloc_skb_with_frags(0, n, 0, &err,
 					     sk->sk_allocation | __GFP_NOWARN);
 		if (!d.skb)
-			return err;
+			return -ENOMEM;
 		d.skb->len = n;
 		d.skb->data_len = n;
 		d.pos = 0;
@@ -433,6 +502,7 @@ static void rf_rx_work(struct work_struct *work)
 			rf_rx_set_error(sk, rf, err);
 		rf_rx_parse(sk, rf);
 	}
+	rf_rx_open_window(sk, rf);
 	if (rf->rx.ready || rf->rx.st.state == RF_RX_ERR)
 		rf->saved_data_ready(sk);
 out:
@@ -448,6 +518,9 @@ void rf_data_ready(struct sock *sk)
 		return;
 	}
 	rf_rx_parse(sk, rf);
+	/* Do not leave the ACK to the timer while the peer waits for it. */
+	if (inet_csk_ack_scheduled(sk))
+		rf_rx_open_window(sk, rf);
 	/* Readers are only woken for something they can consume. */
 	if (rf->rx.ready || rf->rx.st.state == RF_RX_ERR ||
 	    sock_flag(sk, SOCK_DONE) || sk->sk_err)
@@ -489,6 +562,7 @@ int rf_rx_wait(struct sock *sk, struct rf_sock *rf, long *timeo)
 			rf_rx_set_error(sk, rf, err);
 		return 0;
 	}
+	rf_rx_open_window(sk, rf);
 
 	add_wait_queue(sk_sleep(sk), &wait);
 	sk_set_bit(SOCKWQ_ASYNC_WAITDATA, sk);

@@ -174,6 +174,7 @@ static void rf_fill_info(const struct rf_sock *rf, struct recframe_info *ri)
 	ri->tls_rx_clear = s->tls_rx_clear;
 	ri->tls_tx_inplace = s->tls_tx_inplace;
 	ri->tls_tx_outofplace = s->tls_tx_oop;
+	ri->rx_window_updates = s->rx_window_updates;
 }
 
 int rf_getsockopt(struct sock *sk, int level, int optname,

@@ -29,6 +29,7 @@ const char *const rf_stat_names[RF_STAT_NUM] = {
 	[RF_STAT_TLS_RX_CLEAR]		= "RecframeTlsRxClearBuffer",
 	[RF_STAT_TLS_TX_INPLACE]	= "RecframeTlsTxInPlace",
 	[RF_STAT_TLS_TX_OOP]		= "RecframeTlsTxOutOfPlace",
+	[RF_STAT_RX_WINDOW_UPDATES]	= "RecframeRxWindowUpdate",
 };
 
 void rf_stats_fold(const struct net *net, u64 out[RF_STAT_NUM])

@@ -2287,4 +2287,103 @@ TEST_F(sockopt, proc_stat_counters_grow)
 	EXPECT_LE(before[4] + 100, after[4]);
 }
 
+/* ------------------------------------------------------------------------
+ * Flow control: a reader slower than its sender keeps the receive window
+ * closing. With the head record incomplete TCP sends none of its usual
+ * window updates, and a Linux sender facing a window smaller than its
+ * segments waits for its persist timer (200 ms and more): once each window,
+ * 30x slower than plain TCP before recframe announced the window itself.
+ * Both readers do the same work per record; only the ratio is asserted.
+ */
+#define SLOW_RECORD	16384
+#define SLOW_TOTAL	(4 << 20)
+
+struct slow_sender {
+	int	fd;
+	int	err;
+};
+
+static void *slow_send(void *arg)
+{
+	struct slow_sender *s = arg;
+	static uint8_t rec[4 + SLOW_RECORD];
+	size_t sent;
+
+	rec[2] = SLOW_RECORD >> 8;
+	for (sent = 0; sent < SLOW_TOTAL; sent += SLOW_RECORD) {
+		if (write_full(s->fd, rec, sizeof(rec)) != sizeof(rec)) {
+			s->err = errno;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Seconds to receive SLOW_TOTAL bytes of records, spending time on each. */
+static double slow_read(struct __test_metadata *_metadata, bool framed,
+			struct recframe_info *info)
+{
+	static const struct recframe_framing fr = FMT_KAFKA;
+	static uint8_t buf[4 + SLOW_RECORD];
+	struct slow_sender s = { 0 };
+	struct timespec t0, t1;
+	volatile uint32_t sum = 0;
+	size_t got = 0, n, i;
+	pthread_t thr;
+	int fds[2], k;
+
+	ASSERT_EQ(0, rf_tcp_pair(AF_INET, fds));
+	if (framed) {
+		ASSERT_EQ(0, rf_attach(fds[1]));
+		ASSERT_EQ(0, setsockopt(fds[1], SOL_RECFRAME, RECFRAME_FRAMING,
+					&fr, sizeof(fr)));
+	}
+	s.fd = fds[0];
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, pthread_create(&thr, NULL, slow_send, &s));
+	while (got < SLOW_TOTAL) {
+		if (framed) {
+			ssize_t r = recv(fds[1], buf, SLOW_RECORD, 0);
+
+			ASSERT_EQ(SLOW_RECORD, r);
+			n = r;
+		} else {
+			ASSERT_EQ(sizeof(buf), rf_read_full(fds[1], buf,
+							    sizeof(buf)));
+			n = SLOW_RECORD;
+		}
+		got += n;
+		for (k = 1; k <= 10; k++)
+			for (i = 0; i < n; i++)
+				sum += buf[i] * k;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_join(thr, NULL);
+	ASSERT_EQ(0, s.err);
+	if (framed) {
+		socklen_t len = sizeof(*info);
+
+		ASSERT_EQ(0, getsockopt(fds[1], SOL_RECFRAME, RECFRAME_INFO,
+					info, &len));
+	}
+	close(fds[0]);
+	close(fds[1]);
+	return t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+TEST(slow_reader_keeps_pace)
+{
+	struct recframe_info info = { 0 };
+	double tcp, rf;
+
+	tcp = slow_read(_metadata, false, NULL);
+	rf = slow_read(_metadata, true, &info);
+	TH_LOG("%d KiB records, %d MiB: plain TCP %.2f s, recframe %.2f s; rx_window_updates %llu, rx_copy_fallback %llu",
+	       SLOW_RECORD >> 10, SLOW_TOTAL >> 20, tcp, rf,
+	       (unsigned long long)info.rx_window_updates,
+	       (unsigned long long)info.rx_copy_fallback);
+	EXPECT_EQ(SLOW_TOTAL / SLOW_RECORD, info.rx_records);
+	EXPECT_LT(rf, 3 * tcp + 0.5);
+}
+
 TEST_HARNESS_MAIN

@@ -390,6 +390,7 @@ static const char *const stat_names[RECFRAME_STAT_A_MAX + 1] = {
 	[RECFRAME_STAT_A_TLS_RX_CLEAR]		= "tls_rx_clear",
 	[RECFRAME_STAT_A_TLS_TX_INPLACE]	= "tls_tx_inplace",
 	[RECFRAME_STAT_A_TLS_TX_OUTOFPLACE]	= "tls_tx_outofplace",
+	[RECFRAME_STAT_A_RX_WINDOW_UPDATES]	= "rx_window_updates",
 };
 
 /* Columns of the socket table; the other counters are JSON only. */

@@ -219,6 +219,7 @@ struct recframe_info {
 	__u64	tls_rx_clear;	/* decrypted into the socket's clear buffer */
 	__u64	tls_tx_inplace;	/* encrypted in the pages sent */
 	__u64	tls_tx_outofplace; /* encrypted from sendfile's pages */
+	__u64	rx_window_updates; /* window updates sent for a record */
 };
 
 #define RECFRAME_STATE_RX_READY		0x01	/* a complete record waits */
@@ -415,6 +416,7 @@ enum recframe_stat_attr {
 	RECFRAME_STAT_A_TLS_RX_CLEAR,
 	RECFRAME_STAT_A_TLS_TX_INPLACE,
 	RECFRAME_STAT_A_TLS_TX_OUTOFPLACE,
+	RECFRAME_STAT_A_RX_WINDOW_UPDATES,
 	__RECFRAME_STAT_A_MAX
 };
 
