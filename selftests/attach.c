@@ -12,25 +12,18 @@
 #include "rf_util.h"
 #include "kselftest_harness.h"
 
+/* The variants of fixture @fix: its address family, IPv4 or IPv6. */
+#define FAMILY_VARIANTS(fix) \
+	FIXTURE_VARIANT(fix) { int family; }; \
+	FIXTURE_VARIANT_ADD(fix, ipv4) { .family = AF_INET, }; \
+	FIXTURE_VARIANT_ADD(fix, ipv6) { .family = AF_INET6, }
+
 FIXTURE(pair)
 {
 	int fds[2];
 };
 
-FIXTURE_VARIANT(pair)
-{
-	int family;
-};
-
-FIXTURE_VARIANT_ADD(pair, ipv4)
-{
-	.family = AF_INET,
-};
-
-FIXTURE_VARIANT_ADD(pair, ipv6)
-{
-	.family = AF_INET6,
-};
+FAMILY_VARIANTS(pair);
 
 FIXTURE_SETUP(pair)
 {
@@ -201,20 +194,7 @@ FIXTURE(unconnected)
 	int fd;
 };
 
-FIXTURE_VARIANT(unconnected)
-{
-	int family;
-};
-
-FIXTURE_VARIANT_ADD(unconnected, ipv4)
-{
-	.family = AF_INET,
-};
-
-FIXTURE_VARIANT_ADD(unconnected, ipv6)
-{
-	.family = AF_INET6,
-};
+FAMILY_VARIANTS(unconnected);
 
 FIXTURE_SETUP(unconnected)
 {

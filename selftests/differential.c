@@ -107,45 +107,6 @@ static const struct {
 
 static uint64_t diff_seen[D_NUM];
 
-/* ------------------------------------------------------------ random --- */
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static uint64_t rnd(struct rng *r)
-{
-	r->s += 0x9e3779b97f4a7c15ULL;
-	return mix64(r->s);
-}
-
-static uint64_t rrange(struct rng *r, uint64_t lo, uint64_t hi)
-{
-	return hi <= lo ? lo : lo + rnd(r) % (hi - lo + 1);
-}
-
-static bool chance(struct rng *r, unsigned int pct)
-{
-	return rnd(r) % 100 < pct;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ------------------------------------------------------------ the pair --- */
 
 struct side {
@@ -157,7 +118,7 @@ struct side {
 
 struct seq {
 	uint64_t	seed;
-	struct rng	r;
+	struct rf_rng	r;
 	uint16_t	version, cipher;
 	int		cidx;
 	uint8_t		info[2][64];	/* TX and RX crypto_info */
@@ -214,7 +175,7 @@ static const struct {
 	{ TLS_CIPHER_CHACHA20_POLY1305, 32, 12, 0, "chacha20-poly1305" },
 };
 
-static size_t make_info(struct rng *r, uint16_t version, int c, uint8_t *b)
+static size_t make_info(struct rf_rng *r, uint16_t version, int c, uint8_t *b)
 {
 	size_t n = 0, i;
 
@@ -224,23 +185,10 @@ static size_t make_info(struct rng *r, uint16_t version, int c, uint8_t *b)
 	b[n++] = ciphers[c].id >> 8;
 	for (i = 0; i < (size_t)ciphers[c].ivlen + ciphers[c].keylen +
 			ciphers[c].saltlen; i++)
-		b[n++] = rnd(r);
+		b[n++] = rf_rnd(r);
 	for (i = 0; i < 8; i++)		/* rec_seq: small, never wraps */
-		b[n++] = i < 5 ? 0 : rnd(r);
+		b[n++] = i < 5 ? 0 : rf_rnd(r);
 	return n;
-}
-
-static void set_timeo(int fd, int opt, int ms)
-{
-	struct timeval tv = { .tv_sec = ms / 1000,
-			      .tv_usec = ms % 1000 * 1000 };
-
-	setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
-}
-
-static int ulp(int fd, const char *name)
-{
-	return setsockopt(fd, SOL_TCP, TCP_ULP, name, strlen(name) + 1);
 }
 
 static int side_open(struct seq *q, int i)
@@ -257,10 +205,10 @@ static int side_open(struct seq *q, int i)
 	sd->w = fds[0];
 	sd->d = fds[1];
 	setsockopt(sd->w, SOL_TCP, TCP_NODELAY, &one, sizeof(one));
-	set_timeo(sd->s, SO_SNDTIMEO, DF_SYNC_MS);
-	set_timeo(sd->w, SO_SNDTIMEO, DF_SYNC_MS);
-	set_timeo(sd->d, SO_RCVTIMEO, 300);
-	if (ulp(sd->s, impl[i]) || ulp(sd->d, impl[i]))
+	rf_set_timeo(sd->s, SO_SNDTIMEO, DF_SYNC_MS);
+	rf_set_timeo(sd->w, SO_SNDTIMEO, DF_SYNC_MS);
+	rf_set_timeo(sd->d, SO_RCVTIMEO, 300);
+	if (rf_ulp(sd->s, impl[i]) || rf_ulp(sd->d, impl[i]))
 		return dfail(q, "%s ULP: %s", impl[i], strerror(errno));
 	if (setsockopt(sd->s, SOL_TLS, TLS_TX, q->info[0], q->info_len) ||
 	    setsockopt(sd->d, SOL_TLS, TLS_RX, q->info[1], q->info_len))
@@ -289,7 +237,7 @@ static void side_close(struct side *sd)
 /* Waits for S to have handed everything to P, then reads P dry. */
 static int capture_x(struct seq *q, bool extra)
 {
-	double end = now_s() + DF_SYNC_MS / 1000.0;
+	double end = rf_now_s() + DF_SYNC_MS / 1000.0;
 	int i, outq;
 
 	for (i = 0; i < 2; i++) {
@@ -297,7 +245,7 @@ static int capture_x(struct seq *q, bool extra)
 		ssize_t n;
 
 		while (!ioctl(sd->s, SIOCOUTQ, &outq) && outq &&
-		       now_s() < end)
+		       rf_now_s() < end)
 			usleep(200);
 		for (;;) {
 			if (sd->wlen >= DF_MAX_WIRE)
@@ -340,7 +288,7 @@ static int capture(struct seq *q)
 /* Writes the ciphertext captured so far on to D, and waits for it there. */
 static int forward(struct seq *q)
 {
-	double end = now_s() + DF_SYNC_MS / 1000.0;
+	double end = rf_now_s() + DF_SYNC_MS / 1000.0;
 	int i, outq;
 
 	if (q->rx_broken || q->rx_end)
@@ -357,7 +305,7 @@ static int forward(struct seq *q)
 			sd->fwd += n;
 		}
 		while (!ioctl(sd->w, SIOCOUTQ, &outq) && outq &&
-		       now_s() < end)
+		       rf_now_s() < end)
 			usleep(200);
 	}
 	return 0;
@@ -426,27 +374,10 @@ static int cmp_res(struct seq *q, const char *what, const struct res *k,
 static void do_send(int fd, const void *buf, size_t len, int flags,
 		    int type, struct res *res)
 {
-	union {
-		char buf[CMSG_SPACE(1)];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cmsg;
 	ssize_t n;
 
 	res_init(res, NULL);
-	if (type >= 0) {
-		memset(&cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = sizeof(cbuf.buf);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_TLS;
-		cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
-		cmsg->cmsg_len = CMSG_LEN(1);
-		*CMSG_DATA(cmsg) = type;
-	}
-	n = sendmsg(fd, &msg, flags | MSG_NOSIGNAL);
+	n = rf_tls_send_rec(fd, type, buf, len, flags | MSG_NOSIGNAL);
 	res->ret = n < 0 ? -errno : n;
 }
 
@@ -487,14 +418,15 @@ static void do_recv(int fd, uint8_t *buf, size_t len, int flags, bool cmsg,
 
 static int op_send(struct seq *q)
 {
-	struct rng *r = &q->r;
-	size_t len = chance(r, 10) ? 0 : chance(r, 60) ? rrange(r, 1, 600) :
-		     rrange(r, 1, 40000);
-	size_t off = rrange(r, 0, q->data_len - 40000);
-	int flags = chance(r, 40) ? MSG_MORE : 0;
-	int type = chance(r, 25) ? (int)(chance(r, 50) ? 23 :
-					  rrange(r, 20, 24)) : -1;
-	bool eor = !flags && chance(r, 15);
+	struct rf_rng *r = &q->r;
+	size_t len = rf_chance(r, 10) ? 0 :
+		     rf_chance(r, 60) ? rf_rrange(r, 1, 600) :
+		     rf_rrange(r, 1, 40000);
+	size_t off = rf_rrange(r, 0, q->data_len - 40000);
+	int flags = rf_chance(r, 40) ? MSG_MORE : 0;
+	int type = rf_chance(r, 25) ? (int)(rf_chance(r, 50) ? 23 :
+					     rf_rrange(r, 20, 24)) : -1;
+	bool eor = !flags && rf_chance(r, 15);
 	struct res res[2];
 
 	snprintf(df_call(q), sizeof(q->last), "send(%zu%s%s, type %d)", len,
@@ -531,9 +463,9 @@ static int op_send(struct seq *q)
 
 static int op_sendfile(struct seq *q)
 {
-	struct rng *r = &q->r;
-	size_t len = rrange(r, 1, chance(r, 50) ? 3000 : 40000);
-	off_t off = rrange(r, 0, q->data_len - 40000), o;
+	struct rf_rng *r = &q->r;
+	size_t len = rf_rrange(r, 1, rf_chance(r, 50) ? 3000 : 40000);
+	off_t off = rf_rrange(r, 0, q->data_len - 40000), o;
 	struct res res[2];
 	int i;
 
@@ -556,9 +488,10 @@ static int op_sendfile(struct seq *q)
 
 static int op_splice_in(struct seq *q)
 {
-	struct rng *r = &q->r;
-	size_t len = rrange(r, 1, 16000), off = rrange(r, 0, q->data_len - 40000);
-	unsigned int flags = chance(r, 40) ? SPLICE_F_MORE : 0;
+	struct rf_rng *r = &q->r;
+	size_t len = rf_rrange(r, 1, 16000);
+	size_t off = rf_rrange(r, 0, q->data_len - 40000);
+	unsigned int flags = rf_chance(r, 40) ? SPLICE_F_MORE : 0;
 	struct res res[2];
 	int i;
 
@@ -609,8 +542,8 @@ static int op_getsockopt(struct seq *q, bool tx)
 
 	snprintf(df_call(q), sizeof(q->last), "getsockopt(%s)",
 		 tx ? "TLS_TX" : "TLS_RX");
-	len[K] = chance(&q->r, 20) ? sizeof(struct tls_crypto_info) :
-				     q->info_len;
+	len[K] = rf_chance(&q->r, 20) ? sizeof(struct tls_crypto_info) :
+					q->info_len;
 	len[R] = len[K];
 	for (i = 0; i < 2; i++) {
 		memset(b[i], 0, sizeof(b[i]));
@@ -691,12 +624,13 @@ static uint8_t rbuf[2][70000], kpeek[70000];
 
 static int op_recv(struct seq *q)
 {
-	struct rng *r = &q->r;
-	size_t len = chance(r, 30) ? rrange(r, 1, 64) : rrange(r, 1, 40000);
+	struct rf_rng *r = &q->r;
+	size_t len = rf_chance(r, 30) ? rf_rrange(r, 1, 64) :
+				       rf_rrange(r, 1, 40000);
 	static const int fl[] = { 0, 0, MSG_PEEK, MSG_WAITALL, MSG_TRUNC,
 				  MSG_PEEK | MSG_WAITALL };
-	int flags = fl[rnd(r) % (sizeof(fl) / sizeof(fl[0]))];
-	bool cmsg = !chance(r, 15);
+	int flags = fl[rf_rnd(r) % (sizeof(fl) / sizeof(fl[0]))];
+	bool cmsg = !rf_chance(r, 15);
 	struct res res[2], peek;
 
 	snprintf(df_call(q), sizeof(q->last), "recv(%zu, %#x%s)", len, flags,
@@ -726,7 +660,7 @@ static int op_recv(struct seq *q)
 
 static int op_splice_out(struct seq *q)
 {
-	size_t len = rrange(&q->r, 1, 20000);
+	size_t len = rf_rrange(&q->r, 1, 20000);
 	struct res res[2];
 	int i;
 
@@ -811,7 +745,7 @@ static int op_bad(struct seq *q)
 				     wl, off);
 	}
 	for (i = 0; i < (int)sizeof(b); i++)
-		b[i] = rnd(&q->r);
+		b[i] = rf_rnd(&q->r);
 	b[0] = 23;
 	b[1] = 3;
 	b[2] = 3;
@@ -823,7 +757,7 @@ static int op_bad(struct seq *q)
 		break;
 	case BAD_SHORT:
 		b[3] = 0;
-		b[4] = rrange(&q->r, 0, 7);
+		b[4] = rf_rrange(&q->r, 0, 7);
 		want = -EBADMSG;
 		break;
 	case BAD_VERSION:
@@ -835,7 +769,7 @@ static int op_bad(struct seq *q)
 		break;
 	case BAD_TAG:
 		b[3] = 0;
-		b[4] = rrange(&q->r, 40, 200);
+		b[4] = rf_rrange(&q->r, 40, 200);
 		n = 5 + b[4];
 		want = -EBADMSG;
 		break;
@@ -871,11 +805,11 @@ static int op_bad(struct seq *q)
 	/* Until the bytes are there and each says something. */
 	for (i = 0; i < 2; i++) {
 		struct pollfd p = { .fd = q->sd[i].d, .events = POLLIN };
-		double end = now_s() + DF_SYNC_MS / 1000.0;
+		double end = rf_now_s() + DF_SYNC_MS / 1000.0;
 		int outq;
 
 		while (q->sd[i].w >= 0 && !ioctl(q->sd[i].w, SIOCOUTQ, &outq) &&
-		       outq && now_s() < end)
+		       outq && rf_now_s() < end)
 			usleep(200);
 		poll(&p, 1, DF_SYNC_MS);
 	}
@@ -952,7 +886,7 @@ static int op_bad(struct seq *q)
 static int op_rekey(struct seq *q)
 {
 	int i, ret[2];
-	bool tx = chance(&q->r, 50);
+	bool tx = rf_chance(&q->r, 50);
 
 	snprintf(df_call(q), sizeof(q->last), "setsockopt(%s) again",
 		 tx ? "TLS_TX" : "TLS_RX");
@@ -983,9 +917,9 @@ static int run_seq(uint64_t seed, char *err, size_t errlen, int *nops)
 	int c, i, n, ret = 0;
 	char path[] = "/tmp/rfdiffXXXXXX";
 
-	q.r.s = mix64(seed);
-	q.version = chance(&q.r, 50) ? TLS_1_2_VERSION : TLS_1_3_VERSION;
-	c = rnd(&q.r) % (sizeof(ciphers) / sizeof(ciphers[0]));
+	q.r.s = rf_mix64(seed);
+	q.version = rf_chance(&q.r, 50) ? TLS_1_2_VERSION : TLS_1_3_VERSION;
+	c = rf_rnd(&q.r) % (sizeof(ciphers) / sizeof(ciphers[0]));
 	q.cidx = c;
 	q.info_len = make_info(&q.r, q.version, c, q.info[0]);
 	/* D decrypts what S encrypted. */
@@ -993,7 +927,7 @@ static int run_seq(uint64_t seed, char *err, size_t errlen, int *nops)
 	q.data_len = 128 * 1024;
 	q.data = malloc(q.data_len);
 	for (i = 0; q.data && i < (int)q.data_len; i++)
-		q.data[i] = rnd(&q.r);
+		q.data[i] = rf_rnd(&q.r);
 	q.file = mkstemp(path);
 	if (!q.data || q.file < 0 ||
 	    write(q.file, q.data, q.data_len) != (ssize_t)q.data_len) {
@@ -1009,9 +943,9 @@ static int run_seq(uint64_t seed, char *err, size_t errlen, int *nops)
 		goto out;
 	}
 
-	n = rrange(&q.r, 5, 40);
+	n = rf_rrange(&q.r, 5, 40);
 	for (q.ops = 1; q.ops <= n && !ret; q.ops++) {
-		unsigned int pick = rnd(&q.r) % 100;
+		unsigned int pick = rf_rnd(&q.r) % 100;
 
 		if (q.rx_broken && pick >= 30 && pick < 60)
 			pick = 0;
@@ -1077,19 +1011,12 @@ out:
 	return ret;
 }
 
-static uint64_t env_u64(const char *name, uint64_t def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtoull(v, NULL, 0) : def;
-}
-
 TEST(ktls_vs_recframe)
 {
-	uint64_t base = env_u64("RF_SEED", DF_DEFAULT_SEED);
-	uint64_t seqs = env_u64("RF_DIFF_SEQS", 0), i;
-	double secs = env_u64("RF_DIFF_SECONDS", DF_DEFAULT_SECONDS);
-	double start = now_s();
+	uint64_t base = rf_env_u64("RF_SEED", DF_DEFAULT_SEED);
+	uint64_t seqs = rf_env_u64("RF_DIFF_SEQS", 0), i;
+	double secs = rf_env_u64("RF_DIFF_SECONDS", DF_DEFAULT_SECONDS);
+	double start = rf_now_s();
 	char err[8192];
 	int ops = 0, fds[2], d;
 
@@ -1097,14 +1024,15 @@ TEST(ktls_vs_recframe)
 		SKIP(return, "recframe ULP not registered");
 	if (system("modprobe tls 2>/dev/null") == -1 || rf_tcp_pair(AF_INET, fds))
 		SKIP(return, "no TCP pair");
-	d = ulp(fds[0], "tls");
+	d = rf_ulp(fds[0], "tls");
 	close(fds[0]);
 	close(fds[1]);
 	if (d)
 		SKIP(return, "kTLS not available: %s", strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 
-	for (i = 0; seqs ? i < seqs : (i == 0 || now_s() < start + secs); i++) {
+	for (i = 0; seqs ? i < seqs : (i == 0 || rf_now_s() < start + secs);
+	     i++) {
 		err[0] = '\0';
 		if (run_seq(base + i, err, sizeof(err), &ops)) {
 			TH_LOG("seed %#llx: %s", (unsigned long long)(base + i),
@@ -1117,7 +1045,7 @@ TEST(ktls_vs_recframe)
 	ksft_print_msg("differential: %llu sequences (seeds %#llx..%#llx), %d operations compared against kTLS in %.1f s\n",
 		       (unsigned long long)i, (unsigned long long)base,
 		       (unsigned long long)(base + i - 1), ops,
-		       now_s() - start);
+		       rf_now_s() - start);
 	ksft_print_msg("bad inputs: %llu too long, %llu too short, %llu bad version, %llu bad tag, %llu cut by FIN, %llu reset\n",
 		       (unsigned long long)bad_seen[0],
 		       (unsigned long long)bad_seen[1],
@@ -1136,6 +1064,6 @@ int main(int argc, char **argv)
 {
 	/* The harness's timeout follows the time budget. */
 	_ktls_vs_recframe_object.timeout =
-		env_u64("RF_DIFF_SECONDS", DF_DEFAULT_SECONDS) + 120;
+		rf_env_u64("RF_DIFF_SECONDS", DF_DEFAULT_SECONDS) + 120;
 	return test_harness_run(argc, argv);
 }

@@ -23,7 +23,6 @@
 #include "rf_util.h"
 #include "kselftest_harness.h"
 
-#define RF_TLS_DEFAULT_MAX	16384
 #define RF_TIMEOUT_MS		5000
 
 /* Record formats of the variants. */
@@ -57,68 +56,18 @@
 	.max_record = 65536, \
 }
 
-/* ------------------------------------------------------------------------
- * The record encoder of the tests, written from the uapi header.
+/*
+ * The variants of fixture @fix, one per format above, named @pfx and the
+ * format's name, over address family @fam.
  */
-
-static bool fmt_typed(const struct recframe_framing *fr)
-{
-	return fr->format == RECFRAME_FORMAT_TLS || (fr->flags & RECFRAME_F_TYPE);
-}
-
-static unsigned int fmt_hdr_len(const struct recframe_framing *fr)
-{
-	return fr->format == RECFRAME_FORMAT_TLS ? 5 : fr->hdr_len;
-}
-
-static unsigned int fmt_max(const struct recframe_framing *fr)
-{
-	return fr->max_record ? fr->max_record : RF_TLS_DEFAULT_MAX;
-}
-
-/* Writes a header whose length field holds @field; returns its size. */
-static unsigned int hdr_put(const struct recframe_framing *fr, uint8_t *hdr,
-			    uint8_t type, uint64_t field)
-{
-	unsigned int i, shift;
-
-	if (fr->format == RECFRAME_FORMAT_TLS) {
-		hdr[0] = type;
-		hdr[1] = 0x03;
-		hdr[2] = 0x03;
-		hdr[3] = field >> 8;
-		hdr[4] = field;
-		return 5;
-	}
-	memset(hdr, 0, fr->hdr_len);
-	for (i = 0; i < fr->len_size; i++) {
-		shift = fr->flags & RECFRAME_F_LITTLE_ENDIAN ?
-			8 * i : 8 * (fr->len_size - 1 - i);
-		hdr[fr->len_off + i] = field >> shift;
-	}
-	if (fr->flags & RECFRAME_F_TYPE)
-		hdr[fr->type_off] = type;
-	return fr->hdr_len;
-}
-
-/* The header of a record of @len payload bytes. */
-static unsigned int hdr_encode(const struct recframe_framing *fr,
-			       uint8_t *hdr, uint8_t type, uint32_t len)
-{
-	int64_t adjust = fr->format == RECFRAME_FORMAT_TLS ? 0 : fr->len_adjust;
-
-	return hdr_put(fr, hdr, type, (int64_t)len - adjust);
-}
-
-/* A whole record in @out; returns its size on the wire. */
-static size_t rec_encode(const struct recframe_framing *fr, void *out,
-			 uint8_t type, const void *payload, size_t len)
-{
-	unsigned int hlen = hdr_encode(fr, out, type, len);
-
-	memcpy((char *)out + hlen, payload, len);
-	return hlen + len;
-}
+#define FORMAT_VARIANT(fix, name, fam, fmt) \
+	FIXTURE_VARIANT_ADD(fix, name) { .family = fam, .fr = fmt, }
+#define FORMAT_VARIANTS(fix, pfx, fam) \
+	FORMAT_VARIANT(fix, pfx##tls, fam, FMT_TLS); \
+	FORMAT_VARIANT(fix, pfx##libvirt, fam, FMT_LIBVIRT); \
+	FORMAT_VARIANT(fix, pfx##kafka, fam, FMT_KAFKA); \
+	FORMAT_VARIANT(fix, pfx##dns, fam, FMT_DNS); \
+	FORMAT_VARIANT(fix, pfx##typed_le24, fam, FMT_TYPED_LE24)
 
 /* ------------------------------------------------------------------------
  * Socket helpers.
@@ -138,89 +87,11 @@ static void fill(void *buf, size_t len, unsigned int seed)
 	}
 }
 
-static int set_timeo(int fd, int opt, int ms)
-{
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
-
-	return setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
-}
-
-static int set_int(int fd, int level, int opt, int val)
-{
-	return setsockopt(fd, level, opt, &val, sizeof(val));
-}
-
-static int set_framing(int fd, const struct recframe_framing *fr)
-{
-	return setsockopt(fd, SOL_RECFRAME, RECFRAME_FRAMING, fr, sizeof(*fr));
-}
-
-static int get_info(int fd, struct recframe_info *info)
-{
-	socklen_t len = sizeof(*info);
-
-	memset(info, 0, sizeof(*info));
-	return getsockopt(fd, SOL_RECFRAME, RECFRAME_INFO, info, &len);
-}
-
 /* sendmsg() with a record type cmsg unless @type is negative. */
 static ssize_t send_type(int fd, int type, const void *buf, size_t len,
 			 int flags)
 {
-	union {
-		char buf[CMSG_SPACE(1)];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cmsg;
-
-	if (type >= 0) {
-		memset(&cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = sizeof(cbuf.buf);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_RECFRAME;
-		cmsg->cmsg_type = RECFRAME_RECORD_TYPE;
-		cmsg->cmsg_len = CMSG_LEN(1);
-		*CMSG_DATA(cmsg) = type;
-	}
-	return sendmsg(fd, &msg, flags | MSG_NOSIGNAL);
-}
-
-/*
- * recvmsg() with room for a type cmsg. *type is the record type received,
- * -1 without one; *mflags the returned msg_flags.
- */
-static ssize_t recv_rec(int fd, void *buf, size_t len, int flags, int *type,
-			int *mflags)
-{
-	union {
-		char buf[CMSG_SPACE(1) + 64];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf.buf,
-		.msg_controllen = sizeof(cbuf.buf),
-	};
-	struct cmsghdr *cmsg;
-	ssize_t n;
-
-	n = recvmsg(fd, &msg, flags);
-	if (type) {
-		*type = -1;
-		for (cmsg = n < 0 ? NULL : CMSG_FIRSTHDR(&msg); cmsg;
-		     cmsg = CMSG_NXTHDR(&msg, cmsg))
-			if (cmsg->cmsg_level == SOL_RECFRAME &&
-			    cmsg->cmsg_type == RECFRAME_RECORD_TYPE)
-				*type = *CMSG_DATA(cmsg);
-	}
-	if (mflags)
-		*mflags = n < 0 ? 0 : msg.msg_flags;
-	return n;
+	return rf_send_rec(fd, type, buf, len, flags | MSG_NOSIGNAL);
 }
 
 static ssize_t write_full(int fd, const void *buf, size_t len)
@@ -236,21 +107,6 @@ static ssize_t write_full(int fd, const void *buf, size_t len)
 		done += n;
 	}
 	return done;
-}
-
-/* Waits until the peer has acknowledged every byte written to @fd. */
-static int wait_acked(int fd)
-{
-	int i, queued;
-
-	for (i = 0; i < RF_TIMEOUT_MS; i++) {
-		if (ioctl(fd, SIOCOUTQ, &queued))
-			return -1;
-		if (!queued)
-			return 0;
-		usleep(1000);
-	}
-	return -1;
 }
 
 /* poll() for POLLIN: the revents, 0 on timeout, -1 on error. */
@@ -287,29 +143,6 @@ static int tmpfile_with(const void *buf, size_t len)
 	return fd;
 }
 
-/* A loopback pair; @rcvbuf, if set, is the accepting side's SO_RCVBUF. */
-static int pair_rcvbuf(int family, int fds[2], int rcvbuf)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int lfd;
-
-	fds[0] = fds[1] = -1;
-	lfd = rf_listener(family, &ss, &len);
-	if (lfd < 0)
-		return -1;
-	/* Before the handshake, so that the window scale follows it. */
-	if (rcvbuf && set_int(lfd, SOL_SOCKET, SO_RCVBUF, rcvbuf))
-		goto out;
-	fds[0] = socket(family, SOCK_STREAM, 0);
-	if (fds[0] < 0 || connect(fds[0], (struct sockaddr *)&ss, len))
-		goto out;
-	fds[1] = accept(lfd, NULL, NULL);
-out:
-	close(lfd);
-	return fds[1] < 0 ? -1 : 0;
-}
-
 #define END_TX	0x1	/* recframe on fds[0] */
 #define END_RX	0x2	/* recframe on fds[1] */
 
@@ -323,15 +156,15 @@ static void open_pair(struct __test_metadata *_metadata, int fds[2],
 {
 	int i;
 
-	ASSERT_EQ(0, pair_rcvbuf(family, fds, rcvbuf));
+	ASSERT_EQ(0, rf_tcp_pair_rcvbuf(family, fds, rcvbuf));
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, set_timeo(fds[i], SO_RCVTIMEO, RF_TIMEOUT_MS));
-		ASSERT_EQ(0, set_timeo(fds[i], SO_SNDTIMEO, RF_TIMEOUT_MS));
+		ASSERT_EQ(0, rf_set_timeo(fds[i], SO_RCVTIMEO, RF_TIMEOUT_MS));
+		ASSERT_EQ(0, rf_set_timeo(fds[i], SO_SNDTIMEO, RF_TIMEOUT_MS));
 		if (!(ends & (1 << i)))
 			continue;
 		ASSERT_EQ(0, rf_attach(fds[i]));
 		if (fr)
-			ASSERT_EQ(0, set_framing(fds[i], fr));
+			ASSERT_EQ(0, rf_set_framing(fds[i], fr));
 	}
 }
 
@@ -402,65 +235,8 @@ FIXTURE_VARIANT(framing)
 	struct recframe_framing fr;
 };
 
-FIXTURE_VARIANT_ADD(framing, ipv4_tls)
-{
-	.family = AF_INET,
-	.fr = FMT_TLS,
-};
-
-FIXTURE_VARIANT_ADD(framing, ipv4_libvirt)
-{
-	.family = AF_INET,
-	.fr = FMT_LIBVIRT,
-};
-
-FIXTURE_VARIANT_ADD(framing, ipv4_kafka)
-{
-	.family = AF_INET,
-	.fr = FMT_KAFKA,
-};
-
-FIXTURE_VARIANT_ADD(framing, ipv4_dns)
-{
-	.family = AF_INET,
-	.fr = FMT_DNS,
-};
-
-FIXTURE_VARIANT_ADD(framing, ipv4_typed_le24)
-{
-	.family = AF_INET,
-	.fr = FMT_TYPED_LE24,
-};
-
-FIXTURE_VARIANT_ADD(framing, ipv6_tls)
-{
-	.family = AF_INET6,
-	.fr = FMT_TLS,
-};
-
-FIXTURE_VARIANT_ADD(framing, ipv6_libvirt)
-{
-	.family = AF_INET6,
-	.fr = FMT_LIBVIRT,
-};
-
-FIXTURE_VARIANT_ADD(framing, ipv6_kafka)
-{
-	.family = AF_INET6,
-	.fr = FMT_KAFKA,
-};
-
-FIXTURE_VARIANT_ADD(framing, ipv6_dns)
-{
-	.family = AF_INET6,
-	.fr = FMT_DNS,
-};
-
-FIXTURE_VARIANT_ADD(framing, ipv6_typed_le24)
-{
-	.family = AF_INET6,
-	.fr = FMT_TYPED_LE24,
-};
+FORMAT_VARIANTS(framing, ipv4_, AF_INET);
+FORMAT_VARIANTS(framing, ipv6_, AF_INET6);
 
 FIXTURE_SETUP(framing)
 {
@@ -468,7 +244,7 @@ FIXTURE_SETUP(framing)
 	if (!rf_available())
 		SKIP(return, "recframe ULP not registered");
 	self->fr = variant->fr;
-	self->max = fmt_max(&variant->fr);
+	self->max = rf_fmt_max(&variant->fr);
 	open_pair(_metadata, self->fds, variant->family, &variant->fr,
 		  END_TX | END_RX, 0);
 }
@@ -484,8 +260,8 @@ static void framing_set_max(struct __test_metadata *_metadata,
 {
 	self->fr.max_record = max;
 	self->max = max;
-	ASSERT_EQ(0, set_framing(self->fds[0], &self->fr));
-	ASSERT_EQ(0, set_framing(self->fds[1], &self->fr));
+	ASSERT_EQ(0, rf_set_framing(self->fds[0], &self->fr));
+	ASSERT_EQ(0, rf_set_framing(self->fds[1], &self->fr));
 }
 
 TEST_F(framing, send_recv_one)
@@ -495,11 +271,11 @@ TEST_F(framing, send_recv_one)
 
 	fill(out, sizeof(out), 1);
 	ASSERT_EQ(100, send(self->fds[0], out, sizeof(out), 0));
-	ASSERT_EQ(100, recv_rec(self->fds[1], in, sizeof(in), 0, &type,
-				&flags));
+	ASSERT_EQ(100, rf_recv_rec(self->fds[1], in, sizeof(in), 0, &type,
+				   &flags));
 	EXPECT_EQ(0, memcmp(out, in, sizeof(out)));
 	EXPECT_TRUE(flags & MSG_EOR);
-	if (fmt_typed(&self->fr))
+	if (rf_fmt_typed(&self->fr))
 		EXPECT_EQ(RECFRAME_TYPE_DEFAULT, type);
 }
 
@@ -517,8 +293,8 @@ TEST_F(framing, records_keep_boundaries)
 	}
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		fill(out, sizes[i], i);
-		ASSERT_EQ(sizes[i], recv_rec(self->fds[1], in, sizeof(in), 0,
-					     NULL, &flags));
+		ASSERT_EQ(sizes[i], rf_recv_rec(self->fds[1], in, sizeof(in), 0,
+						NULL, &flags));
 		EXPECT_EQ(0, memcmp(out, in, sizes[i]));
 		EXPECT_TRUE(flags & MSG_EOR);
 	}
@@ -531,10 +307,10 @@ TEST_F(framing, eor_only_at_record_end)
 
 	fill(out, sizeof(out), 2);
 	ASSERT_EQ(100, send(self->fds[0], out, sizeof(out), 0));
-	ASSERT_EQ(40, recv_rec(self->fds[1], in, 40, 0, NULL, &flags));
+	ASSERT_EQ(40, rf_recv_rec(self->fds[1], in, 40, 0, NULL, &flags));
 	EXPECT_FALSE(flags & MSG_EOR);
-	ASSERT_EQ(60, recv_rec(self->fds[1], in + 40, sizeof(in), 0, NULL,
-			       &flags));
+	ASSERT_EQ(60, rf_recv_rec(self->fds[1], in + 40, sizeof(in), 0, NULL,
+				  &flags));
 	EXPECT_TRUE(flags & MSG_EOR);
 	EXPECT_EQ(0, memcmp(out, in, sizeof(out)));
 }
@@ -550,7 +326,7 @@ TEST_F(framing, partial_reads_continue)
 	fill(out, len, 3);
 	ASSERT_EQ((ssize_t)len, send(self->fds[0], out, len, 0));
 	while (got < len) {
-		n = recv_rec(self->fds[1], in + got, 1000, 0, NULL, &flags);
+		n = rf_recv_rec(self->fds[1], in + got, 1000, 0, NULL, &flags);
 		ASSERT_LT(0, n);
 		got += n;
 		EXPECT_EQ(got == len, !!(flags & MSG_EOR));
@@ -568,8 +344,8 @@ TEST_F(framing, peek_twice_then_read)
 	ASSERT_EQ(100, send(self->fds[0], out, sizeof(out), 0));
 	ASSERT_EQ(100, recv(self->fds[1], in[0], sizeof(in[0]), MSG_PEEK));
 	ASSERT_EQ(100, recv(self->fds[1], in[1], sizeof(in[1]), MSG_PEEK));
-	ASSERT_EQ(100, recv_rec(self->fds[1], in[2], sizeof(in[2]), 0, NULL,
-				&flags));
+	ASSERT_EQ(100, rf_recv_rec(self->fds[1], in[2], sizeof(in[2]), 0, NULL,
+				   &flags));
 	EXPECT_TRUE(flags & MSG_EOR);
 	EXPECT_EQ(0, memcmp(out, in[0], 100));
 	EXPECT_EQ(0, memcmp(out, in[1], 100));
@@ -600,13 +376,14 @@ TEST_F(framing, waitall_spans_records)
 		fill(out[i], 100, 10 + i);
 		ASSERT_EQ(100, send(self->fds[0], out[i], 100, 0));
 	}
-	ASSERT_EQ(250, recv_rec(self->fds[1], in, 250, MSG_WAITALL, NULL,
-				&flags));
+	ASSERT_EQ(250, rf_recv_rec(self->fds[1], in, 250, MSG_WAITALL, NULL,
+				   &flags));
 	EXPECT_FALSE(flags & MSG_EOR);
 	EXPECT_EQ(0, memcmp(out[0], in, 100));
 	EXPECT_EQ(0, memcmp(out[1], in + 100, 100));
 	EXPECT_EQ(0, memcmp(out[2], in + 200, 50));
-	ASSERT_EQ(50, recv_rec(self->fds[1], in, sizeof(in), 0, NULL, &flags));
+	ASSERT_EQ(50, rf_recv_rec(self->fds[1], in, sizeof(in), 0, NULL,
+				  &flags));
 	EXPECT_TRUE(flags & MSG_EOR);
 	EXPECT_EQ(0, memcmp(out[2] + 50, in, 50));
 }
@@ -632,7 +409,7 @@ TEST_F(framing, rcvlowat_spans_records)
 		fill(out[i], 100, 20 + i);
 		ASSERT_EQ(100, send(self->fds[0], out[i], 100, 0));
 	}
-	ASSERT_EQ(0, set_int(self->fds[1], SOL_SOCKET, SO_RCVLOWAT, 250));
+	ASSERT_EQ(0, rf_set_int(self->fds[1], SOL_SOCKET, SO_RCVLOWAT, 250));
 	/* Whole records until at least 250 bytes were returned. */
 	ASSERT_EQ(300, recv(self->fds[1], in, sizeof(in), 0));
 	for (i = 0; i < 3; i++)
@@ -653,7 +430,8 @@ TEST_F(framing, trunc_discards)
 	ASSERT_EQ(30, recv(self->fds[1], in, 30, MSG_TRUNC));
 	for (int i = 0; i < 30; i++)
 		ASSERT_EQ(0xa5, (unsigned char)in[i]);
-	ASSERT_EQ(70, recv_rec(self->fds[1], in, sizeof(in), 0, NULL, &flags));
+	ASSERT_EQ(70, rf_recv_rec(self->fds[1], in, sizeof(in), 0, NULL,
+				  &flags));
 	EXPECT_TRUE(flags & MSG_EOR);
 	EXPECT_EQ(0, memcmp(out + 30, in, 70));
 	ASSERT_EQ(50, recv(self->fds[1], in, sizeof(in), 0));
@@ -675,7 +453,7 @@ TEST_F(framing, rcvtimeo_bounds_wait)
 	char in[100];
 	long ms;
 
-	ASSERT_EQ(0, set_timeo(self->fds[1], SO_RCVTIMEO, 200));
+	ASSERT_EQ(0, rf_set_timeo(self->fds[1], SO_RCVTIMEO, 200));
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	EXPECT_EQ(-1, recv(self->fds[1], in, sizeof(in), 0));
 	EXPECT_EQ(EAGAIN, errno);
@@ -691,15 +469,15 @@ TEST_F(framing, record_type_cmsg)
 	unsigned int i;
 	int type;
 
-	if (!fmt_typed(&self->fr))
+	if (!rf_fmt_typed(&self->fr))
 		SKIP(return, "format without a type byte");
 	for (i = 0; i < ARRAY_SIZE(types); i++) {
 		fill(out, sizeof(out), i);
 		ASSERT_EQ(50, send_type(self->fds[0], types[i], out, 50, 0));
 	}
 	for (i = 0; i < ARRAY_SIZE(types); i++) {
-		ASSERT_EQ(50, recv_rec(self->fds[1], in, sizeof(in), 0, &type,
-				       NULL));
+		ASSERT_EQ(50, rf_recv_rec(self->fds[1], in, sizeof(in), 0,
+					  &type, NULL));
 		/* -1: sent without a cmsg, the default type. */
 		EXPECT_EQ(types[i] < 0 ? RECFRAME_TYPE_DEFAULT : types[i],
 			  type);
@@ -710,7 +488,7 @@ TEST_F(framing, record_type_without_cmsg_room)
 {
 	char out[50], in[100];
 
-	if (!fmt_typed(&self->fr))
+	if (!rf_fmt_typed(&self->fr))
 		SKIP(return, "format without a type byte");
 	fill(out, sizeof(out), 9);
 	ASSERT_EQ(50, send_type(self->fds[0], 22, out, 50, 0));
@@ -723,12 +501,12 @@ TEST_F(framing, type_cmsg_einval_without_type_byte)
 	struct recframe_info info;
 	char out[50], in[100];
 
-	if (fmt_typed(&self->fr))
+	if (rf_fmt_typed(&self->fr))
 		SKIP(return, "format with a type byte");
 	fill(out, sizeof(out), 10);
 	EXPECT_EQ(-1, send_type(self->fds[0], 22, out, 50, 0));
 	EXPECT_EQ(EINVAL, errno);
-	ASSERT_EQ(0, get_info(self->fds[0], &info));
+	ASSERT_EQ(0, rf_get_info(self->fds[0], &info));
 	EXPECT_EQ(0, info.tx_records);
 	EXPECT_EQ(0, info.tx_bytes);
 	/* Nothing went out; the next send is the first record. */
@@ -742,19 +520,19 @@ TEST_F(framing, recv_never_mixes_types)
 	char out[2][100], in[1000];
 	int type, flags;
 
-	if (!fmt_typed(&self->fr))
+	if (!rf_fmt_typed(&self->fr))
 		SKIP(return, "format without a type byte");
 	fill(out[0], 100, 11);
 	fill(out[1], 100, 12);
 	ASSERT_EQ(100, send_type(self->fds[0], 22, out[0], 100, 0));
 	ASSERT_EQ(100, send_type(self->fds[0], 23, out[1], 100, 0));
-	ASSERT_EQ(100, recv_rec(self->fds[1], in, sizeof(in), MSG_WAITALL,
-				&type, &flags));
+	ASSERT_EQ(100, rf_recv_rec(self->fds[1], in, sizeof(in), MSG_WAITALL,
+				   &type, &flags));
 	EXPECT_EQ(22, type);
 	EXPECT_TRUE(flags & MSG_EOR);
 	EXPECT_EQ(0, memcmp(out[0], in, 100));
-	ASSERT_EQ(100, recv_rec(self->fds[1], in, sizeof(in), MSG_WAITALL,
-				&type, &flags));
+	ASSERT_EQ(100, rf_recv_rec(self->fds[1], in, sizeof(in), MSG_WAITALL,
+				   &type, &flags));
 	EXPECT_EQ(23, type);
 	EXPECT_EQ(0, memcmp(out[1], in, 100));
 }
@@ -768,16 +546,17 @@ TEST_F(framing, msg_more_one_record)
 	fill(out, sizeof(out), 13);
 	ASSERT_EQ(10, send(self->fds[0], out, 10, MSG_MORE));
 	ASSERT_EQ(20, send(self->fds[0], out + 10, 20, MSG_MORE));
-	ASSERT_EQ(0, get_info(self->fds[0], &info));
+	ASSERT_EQ(0, rf_get_info(self->fds[0], &info));
 	EXPECT_TRUE(info.state & RECFRAME_STATE_TX_OPEN);
 	EXPECT_EQ(-1, recv(self->fds[1], in, sizeof(in), MSG_DONTWAIT));
 	EXPECT_EQ(EAGAIN, errno);
 
 	ASSERT_EQ(30, send(self->fds[0], out + 30, 30, 0));
-	ASSERT_EQ(0, get_info(self->fds[0], &info));
+	ASSERT_EQ(0, rf_get_info(self->fds[0], &info));
 	EXPECT_FALSE(info.state & RECFRAME_STATE_TX_OPEN);
 	EXPECT_EQ(1, info.tx_records);
-	ASSERT_EQ(60, recv_rec(self->fds[1], in, sizeof(in), 0, NULL, &flags));
+	ASSERT_EQ(60, rf_recv_rec(self->fds[1], in, sizeof(in), 0, NULL,
+				  &flags));
 	EXPECT_TRUE(flags & MSG_EOR);
 	EXPECT_EQ(0, memcmp(out, in, 60));
 }
@@ -790,7 +569,8 @@ TEST_F(framing, shutdown_flushes_more_record)
 	fill(out, sizeof(out), 14);
 	ASSERT_EQ(100, send(self->fds[0], out, 100, MSG_MORE));
 	ASSERT_EQ(0, shutdown(self->fds[0], SHUT_WR));
-	ASSERT_EQ(100, recv_rec(self->fds[1], in, sizeof(in), 0, NULL, &flags));
+	ASSERT_EQ(100, rf_recv_rec(self->fds[1], in, sizeof(in), 0, NULL,
+				   &flags));
 	EXPECT_TRUE(flags & MSG_EOR);
 	EXPECT_EQ(0, memcmp(out, in, 100));
 	EXPECT_EQ(0, recv(self->fds[1], in, sizeof(in), 0));
@@ -818,7 +598,7 @@ TEST_F(framing, send_above_max_emsgsize)
 	ASSERT_NE(NULL, out);
 	EXPECT_EQ(-1, send(self->fds[0], out, self->max + 1, 0));
 	EXPECT_EQ(EMSGSIZE, errno);
-	ASSERT_EQ(0, get_info(self->fds[0], &info));
+	ASSERT_EQ(0, rf_get_info(self->fds[0], &info));
 	EXPECT_EQ(0, info.tx_records);
 	EXPECT_EQ(0, info.tx_bytes);
 
@@ -844,15 +624,19 @@ TEST_F(framing, msg_more_above_max_emsgsize)
 	EXPECT_EQ(EMSGSIZE, errno);
 	/* The open record is intact and takes exactly max_record. */
 	ASSERT_EQ(10, send(self->fds[0], out + 990, 10, 0));
-	ASSERT_EQ(1000, recv_rec(self->fds[1], in, sizeof(in), 0, NULL,
-				 &flags));
+	ASSERT_EQ(1000, rf_recv_rec(self->fds[1], in, sizeof(in), 0, NULL,
+				    &flags));
 	EXPECT_TRUE(flags & MSG_EOR);
 	EXPECT_EQ(0, memcmp(out, in, 1000));
 }
 
-TEST_F(framing, max_record_payload_accepted)
+/*
+ * A record of @len bytes (pattern @seed) sent by a thread in one send() on
+ * fds[0] comes whole out of fds[1], read until MSG_EOR.
+ */
+static void big_record(struct __test_metadata *_metadata, int fds[2],
+		       size_t len, unsigned int seed)
 {
-	size_t len = self->max;
 	char *out, *in;
 	struct xfer tx;
 	size_t got = 0;
@@ -863,11 +647,10 @@ TEST_F(framing, max_record_payload_accepted)
 	in = malloc(len);
 	ASSERT_NE(NULL, out);
 	ASSERT_NE(NULL, in);
-	fill(out, len, 18);
-	ASSERT_EQ(0, xfer_start(&tx, xfer_send, self->fds[0], out, len, true));
+	fill(out, len, seed);
+	ASSERT_EQ(0, xfer_start(&tx, xfer_send, fds[0], out, len, true));
 	do {
-		n = recv_rec(self->fds[1], in + got, len - got, 0, NULL,
-			     &flags);
+		n = rf_recv_rec(fds[1], in + got, len - got, 0, NULL, &flags);
 		if (n <= 0)
 			break;
 		got += n;
@@ -880,6 +663,11 @@ TEST_F(framing, max_record_payload_accepted)
 	free(in);
 }
 
+TEST_F(framing, max_record_payload_accepted)
+{
+	big_record(_metadata, self->fds, self->max, 18);
+}
+
 TEST_F(framing, rx_header_returns_header)
 {
 	uint8_t out[100], in[200], rec[200];
@@ -887,16 +675,17 @@ TEST_F(framing, rx_header_returns_header)
 	int flags;
 
 	fill(out, sizeof(out), 19);
-	ASSERT_EQ(0, set_int(self->fds[1], SOL_RECFRAME, RECFRAME_RX_HEADER, 1));
-	if (fmt_typed(&self->fr)) {
+	ASSERT_EQ(0, rf_set_int(self->fds[1], SOL_RECFRAME, RECFRAME_RX_HEADER,
+				1));
+	if (rf_fmt_typed(&self->fr)) {
 		ASSERT_EQ(100, send_type(self->fds[0], 22, out, 100, 0));
-		rlen = rec_encode(&self->fr, rec, 22, out, 100);
+		rlen = rf_rec_encode(&self->fr, rec, 22, out, 100);
 	} else {
 		ASSERT_EQ(100, send(self->fds[0], out, 100, 0));
-		rlen = rec_encode(&self->fr, rec, 0, out, 100);
+		rlen = rf_rec_encode(&self->fr, rec, 0, out, 100);
 	}
-	ASSERT_EQ((ssize_t)rlen, recv_rec(self->fds[1], in, sizeof(in), 0,
-					  NULL, &flags));
+	ASSERT_EQ((ssize_t)rlen, rf_recv_rec(self->fds[1], in, sizeof(in), 0,
+					     NULL, &flags));
 	EXPECT_TRUE(flags & MSG_EOR);
 	EXPECT_EQ(0, memcmp(rec, in, rlen));
 }
@@ -927,7 +716,7 @@ TEST_F(framing, framing_fixed_after_first_send)
 	char buf[10] = "";
 
 	ASSERT_EQ(10, send(self->fds[0], buf, 10, 0));
-	EXPECT_EQ(-1, set_framing(self->fds[0], &self->fr));
+	EXPECT_EQ(-1, rf_set_framing(self->fds[0], &self->fr));
 	EXPECT_EQ(EINVAL, errno);
 }
 
@@ -936,9 +725,9 @@ TEST_F(framing, framing_fixed_after_first_read)
 	char buf[10] = "";
 
 	ASSERT_EQ(10, send(self->fds[0], buf, 10, 0));
-	ASSERT_EQ(0, set_framing(self->fds[1], &self->fr));
+	ASSERT_EQ(0, rf_set_framing(self->fds[1], &self->fr));
 	ASSERT_EQ(1, recv(self->fds[1], buf, 1, 0));
-	EXPECT_EQ(-1, set_framing(self->fds[1], &self->fr));
+	EXPECT_EQ(-1, rf_set_framing(self->fds[1], &self->fr));
 	EXPECT_EQ(EINVAL, errno);
 }
 
@@ -952,19 +741,19 @@ TEST_F(framing, info_counters)
 	fill(buf, sizeof(buf), 20);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		ASSERT_EQ(sizes[i], send(self->fds[0], buf, sizes[i], 0));
-	ASSERT_EQ(0, get_info(self->fds[0], &info));
+	ASSERT_EQ(0, rf_get_info(self->fds[0], &info));
 	EXPECT_EQ(3, info.tx_records);
 	EXPECT_EQ(60, info.tx_bytes);
 	EXPECT_EQ(0, info.rx_records);
 
 	ASSERT_EQ(POLLIN, poll_in(self->fds[1], RF_TIMEOUT_MS));
-	ASSERT_EQ(0, get_info(self->fds[1], &info));
+	ASSERT_EQ(0, rf_get_info(self->fds[1], &info));
 	EXPECT_TRUE(info.state & RECFRAME_STATE_RX_READY);
 	EXPECT_LT(0, info.rx_queued);
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		ASSERT_EQ(sizes[i], recv(self->fds[1], buf, sizeof(buf), 0));
-	ASSERT_EQ(0, get_info(self->fds[1], &info));
+	ASSERT_EQ(0, rf_get_info(self->fds[1], &info));
 	EXPECT_EQ(0, info.state);
 	EXPECT_EQ(0, info.rx_error);
 	EXPECT_EQ(3, info.rx_records);
@@ -994,7 +783,7 @@ TEST_F(framing, sendfile_records_at_most_max)
 		ASSERT_LT(0, n);
 	}
 	while (got < len) {
-		n = recv_rec(self->fds[1], in, sizeof(in), 0, NULL, &flags);
+		n = rf_recv_rec(self->fds[1], in, sizeof(in), 0, NULL, &flags);
 		ASSERT_LT(0, n);
 		EXPECT_GE(4096, n);
 		EXPECT_TRUE(flags & MSG_EOR);
@@ -1034,41 +823,19 @@ TEST_F(framing, splice_moves_one_record)
  */
 TEST_F_TIMEOUT(framing, large_record_small_rcvbuf, 120)
 {
-	size_t len = self->max, got = 0;
+	size_t len = self->max;
 	struct recframe_info info;
-	char *out, *in;
-	struct xfer tx;
-	ssize_t n;
-	int flags;
 
 	close_pair(self->fds);
 	open_pair(_metadata, self->fds, variant->family, &self->fr,
 		  END_TX | END_RX, 4096);
-	ASSERT_EQ(0, set_timeo(self->fds[0], SO_SNDTIMEO, 60000));
-	ASSERT_EQ(0, set_timeo(self->fds[1], SO_RCVTIMEO, 60000));
-	out = malloc(len);
-	in = malloc(len);
-	ASSERT_NE(NULL, out);
-	ASSERT_NE(NULL, in);
-	fill(out, len, 24);
-	ASSERT_EQ(0, xfer_start(&tx, xfer_send, self->fds[0], out, len, true));
-	do {
-		n = recv_rec(self->fds[1], in + got, len - got, 0, NULL,
-			     &flags);
-		if (n <= 0)
-			break;
-		got += n;
-	} while (!(flags & MSG_EOR));
-	pthread_join(tx.thread, NULL);
-	EXPECT_EQ((ssize_t)len, tx.ret);
-	ASSERT_EQ(len, got);
-	EXPECT_EQ(0, memcmp(out, in, len));
-	ASSERT_EQ(0, get_info(self->fds[1], &info));
+	ASSERT_EQ(0, rf_set_timeo(self->fds[0], SO_SNDTIMEO, 60000));
+	ASSERT_EQ(0, rf_set_timeo(self->fds[1], SO_RCVTIMEO, 60000));
+	big_record(_metadata, self->fds, len, 24);
+	ASSERT_EQ(0, rf_get_info(self->fds[1], &info));
 	EXPECT_LT(0, info.rx_copy_fallback);
 	TH_LOG("%zu bytes, rx_copy_fallback %llu", len,
 	       (unsigned long long)info.rx_copy_fallback);
-	free(out);
-	free(in);
 }
 
 TEST_F(framing, nonblock_send_full_sndbuf_eagain)
@@ -1077,7 +844,7 @@ TEST_F(framing, nonblock_send_full_sndbuf_eagain)
 	int sent, i, flags;
 	ssize_t n;
 
-	ASSERT_EQ(0, set_int(self->fds[0], SOL_SOCKET, SO_SNDBUF, 4096));
+	ASSERT_EQ(0, rf_set_int(self->fds[0], SOL_SOCKET, SO_SNDBUF, 4096));
 	for (sent = 0; sent < 100000; sent++) {
 		fill(out, sizeof(out), sent);
 		n = send(self->fds[0], out, sizeof(out), MSG_DONTWAIT);
@@ -1091,8 +858,8 @@ TEST_F(framing, nonblock_send_full_sndbuf_eagain)
 
 	for (i = 0; i < sent; i++) {
 		fill(out, sizeof(out), i);
-		ASSERT_EQ(1000, recv_rec(self->fds[1], in, sizeof(in), 0, NULL,
-					 &flags)) TH_LOG("record %d of %d", i, sent);
+		ASSERT_EQ(1000, rf_recv_rec(self->fds[1], in, sizeof(in), 0,
+					    NULL, &flags)) TH_LOG("record %d of %d", i, sent);
 		ASSERT_TRUE(flags & MSG_EOR);
 		ASSERT_EQ(0, memcmp(out, in, 1000)) TH_LOG("record %d", i);
 	}
@@ -1138,33 +905,12 @@ FIXTURE(raw)
 
 FIXTURE_VARIANT(raw)
 {
+	int family;
 	struct recframe_framing fr;
 };
 
-FIXTURE_VARIANT_ADD(raw, tls)
-{
-	.fr = FMT_TLS,
-};
-
-FIXTURE_VARIANT_ADD(raw, libvirt)
-{
-	.fr = FMT_LIBVIRT,
-};
-
-FIXTURE_VARIANT_ADD(raw, kafka)
-{
-	.fr = FMT_KAFKA,
-};
-
-FIXTURE_VARIANT_ADD(raw, dns)
-{
-	.fr = FMT_DNS,
-};
-
-FIXTURE_VARIANT_ADD(raw, typed_le24)
-{
-	.fr = FMT_TYPED_LE24,
-};
+/* IPv4 only: the framing fixture covers IPv6. */
+FORMAT_VARIANTS(raw, , AF_INET);
 
 FIXTURE_SETUP(raw)
 {
@@ -1172,9 +918,10 @@ FIXTURE_SETUP(raw)
 	if (!rf_available())
 		SKIP(return, "recframe ULP not registered");
 	self->fr = variant->fr;
-	self->hlen = fmt_hdr_len(&variant->fr);
-	self->max = fmt_max(&variant->fr);
-	open_pair(_metadata, self->fds, AF_INET, &variant->fr, END_RX, 0);
+	self->hlen = rf_fmt_hdr_len(&variant->fr);
+	self->max = rf_fmt_max(&variant->fr);
+	open_pair(_metadata, self->fds, variant->family, &variant->fr, END_RX,
+		  0);
 }
 
 FIXTURE_TEARDOWN(raw)
@@ -1192,7 +939,7 @@ static int raw_send(FIXTURE_DATA(raw) *self, uint8_t type, const void *payload,
 
 	if (!rec)
 		return -1;
-	rlen = rec_encode(&self->fr, rec, type, payload, len);
+	rlen = rf_rec_encode(&self->fr, rec, type, payload, len);
 	ret = write_full(self->fds[0], rec, rlen) == (ssize_t)rlen ? 0 : -1;
 	free(rec);
 	return ret;
@@ -1218,8 +965,8 @@ static void raw_expect_record(struct __test_metadata *_metadata,
 	int flags;
 
 	fill(out, len, seed);
-	ASSERT_EQ((ssize_t)len, recv_rec(self->fds[1], in, sizeof(in), 0, NULL,
-					 &flags));
+	ASSERT_EQ((ssize_t)len, rf_recv_rec(self->fds[1], in, sizeof(in), 0,
+					    NULL, &flags));
 	EXPECT_TRUE(flags & MSG_EOR);
 	EXPECT_EQ(0, memcmp(out, in, len));
 }
@@ -1241,7 +988,7 @@ static void expect_sticky_error(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(-1, recv(fd, in, sizeof(in), MSG_DONTWAIT | MSG_PEEK));
 	EXPECT_EQ(err, errno);
 	EXPECT_EQ(POLLIN | POLLERR, poll_in(fd, 0) & (POLLIN | POLLERR));
-	ASSERT_EQ(0, get_info(fd, &info));
+	ASSERT_EQ(0, rf_get_info(fd, &info));
 	EXPECT_EQ(-err, info.rx_error);
 	EXPECT_TRUE(info.state & RECFRAME_STATE_RX_ERROR);
 	EXPECT_EQ(1, *(__u64 *)((char *)&info + counter));
@@ -1261,8 +1008,8 @@ TEST_F(raw, records_back_to_back_in_one_write)
 
 	for (i = 0; i < 3; i++) {
 		fill(out[i], 30 + i, 30 + i);
-		len += rec_encode(&self->fr, stream + len, RECFRAME_TYPE_DEFAULT,
-				  out[i], 30 + i);
+		len += rf_rec_encode(&self->fr, stream + len,
+				     RECFRAME_TYPE_DEFAULT, out[i], 30 + i);
 	}
 	ASSERT_EQ((ssize_t)len, send(self->fds[0], stream, len, 0));
 	for (i = 0; i < 3; i++)
@@ -1274,10 +1021,10 @@ TEST_F(raw, record_in_one_byte_segments)
 	uint8_t out[64], rec[RECFRAME_HDR_MAX + 64];
 	size_t rlen, i;
 
-	ASSERT_EQ(0, set_int(self->fds[0], SOL_TCP, TCP_NODELAY, 1));
+	ASSERT_EQ(0, rf_set_int(self->fds[0], SOL_TCP, TCP_NODELAY, 1));
 	fill(out, sizeof(out), 2);
-	rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out,
-			  sizeof(out));
+	rlen = rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out,
+			     sizeof(out));
 	for (i = 0; i < rlen; i++) {
 		ASSERT_EQ(1, send(self->fds[0], rec + i, 1, 0));
 		usleep(1000);
@@ -1291,12 +1038,12 @@ TEST_F(raw, header_split_across_segments)
 	char in[100];
 	size_t i;
 
-	ASSERT_EQ(0, set_int(self->fds[0], SOL_TCP, TCP_NODELAY, 1));
+	ASSERT_EQ(0, rf_set_int(self->fds[0], SOL_TCP, TCP_NODELAY, 1));
 	fill(out, sizeof(out), 3);
-	rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, sizeof(out));
+	rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, sizeof(out));
 	for (i = 0; i < self->hlen; i++) {
 		ASSERT_EQ(1, send(self->fds[0], rec + i, 1, 0));
-		ASSERT_EQ(0, wait_acked(self->fds[0]));
+		ASSERT_EQ(0, rf_wait_acked(self->fds[0], RF_TIMEOUT_MS));
 		EXPECT_EQ(-1, recv(self->fds[1], in, sizeof(in), MSG_DONTWAIT));
 		EXPECT_EQ(EAGAIN, errno);
 	}
@@ -1310,12 +1057,12 @@ TEST_F(raw, no_pollin_before_record_complete)
 	char in[200];
 	size_t rlen;
 
-	ASSERT_EQ(0, set_int(self->fds[0], SOL_TCP, TCP_NODELAY, 1));
+	ASSERT_EQ(0, rf_set_int(self->fds[0], SOL_TCP, TCP_NODELAY, 1));
 	fill(out, sizeof(out), 4);
-	rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out,
-			  sizeof(out));
+	rlen = rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out,
+			     sizeof(out));
 	ASSERT_EQ((ssize_t)rlen - 1, send(self->fds[0], rec, rlen - 1, 0));
-	ASSERT_EQ(0, wait_acked(self->fds[0]));
+	ASSERT_EQ(0, rf_wait_acked(self->fds[0], RF_TIMEOUT_MS));
 	EXPECT_EQ(0, poll_in(self->fds[1], 200));
 	EXPECT_EQ(-1, recv(self->fds[1], in, sizeof(in), MSG_DONTWAIT));
 	EXPECT_EQ(EAGAIN, errno);
@@ -1336,16 +1083,16 @@ TEST_F(raw, rcvtimeo_on_partial_record)
 	size_t rlen;
 
 	fill(out, sizeof(out), 5);
-	rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out,
-			  sizeof(out));
+	rlen = rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out,
+			     sizeof(out));
 	ASSERT_EQ(50, send(self->fds[0], rec, 50, 0));
-	ASSERT_EQ(0, set_timeo(self->fds[1], SO_RCVTIMEO, 200));
+	ASSERT_EQ(0, rf_set_timeo(self->fds[1], SO_RCVTIMEO, 200));
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	EXPECT_EQ(-1, recv(self->fds[1], in, sizeof(in), 0));
 	EXPECT_EQ(EAGAIN, errno);
 	EXPECT_LE(150, elapsed_ms(&start));
 	ASSERT_EQ((ssize_t)rlen - 50, send(self->fds[0], rec + 50, rlen - 50, 0));
-	ASSERT_EQ(0, set_timeo(self->fds[1], SO_RCVTIMEO, RF_TIMEOUT_MS));
+	ASSERT_EQ(0, rf_set_timeo(self->fds[1], SO_RCVTIMEO, RF_TIMEOUT_MS));
 	raw_expect_record(_metadata, self, sizeof(out), 5);
 }
 
@@ -1360,7 +1107,7 @@ TEST_F(raw, empty_record_skipped)
 	raw_good_record(_metadata, self, 5, 7);
 	raw_expect_record(_metadata, self, 3, 6);
 	raw_expect_record(_metadata, self, 5, 7);
-	ASSERT_EQ(0, get_info(self->fds[1], &info));
+	ASSERT_EQ(0, rf_get_info(self->fds[1], &info));
 	EXPECT_EQ(3, info.rx_empty);
 	EXPECT_EQ(8, info.rx_bytes);
 }
@@ -1381,20 +1128,21 @@ TEST_F(raw, empty_record_with_rx_header)
 	size_t rlen;
 	int flags;
 
-	ASSERT_EQ(0, set_int(self->fds[1], SOL_RECFRAME, RECFRAME_RX_HEADER, 1));
+	ASSERT_EQ(0, rf_set_int(self->fds[1], SOL_RECFRAME, RECFRAME_RX_HEADER,
+				1));
 	ASSERT_EQ(0, raw_send(self, RECFRAME_TYPE_DEFAULT, NULL, 0));
 	raw_good_record(_metadata, self, 10, 8);
 
-	rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, NULL, 0);
-	ASSERT_EQ((ssize_t)rlen, recv_rec(self->fds[1], in, sizeof(in), 0, NULL,
-					  &flags));
+	rlen = rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, NULL, 0);
+	ASSERT_EQ((ssize_t)rlen, rf_recv_rec(self->fds[1], in, sizeof(in), 0,
+					     NULL, &flags));
 	EXPECT_TRUE(flags & MSG_EOR);
 	EXPECT_EQ(0, memcmp(rec, in, rlen));
 
 	fill(out, sizeof(out), 8);
-	rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 10);
-	ASSERT_EQ((ssize_t)rlen, recv_rec(self->fds[1], in, sizeof(in), 0, NULL,
-					  &flags));
+	rlen = rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 10);
+	ASSERT_EQ((ssize_t)rlen, rf_recv_rec(self->fds[1], in, sizeof(in), 0,
+					     NULL, &flags));
 	EXPECT_TRUE(flags & MSG_EOR);
 	EXPECT_EQ(0, memcmp(rec, in, rlen));
 }
@@ -1406,14 +1154,14 @@ TEST_F(raw, record_type_from_wire)
 	unsigned int i;
 	int type;
 
-	if (!fmt_typed(&self->fr))
+	if (!rf_fmt_typed(&self->fr))
 		SKIP(return, "format without a type byte");
 	fill(out, sizeof(out), 9);
 	for (i = 0; i < ARRAY_SIZE(types); i++)
 		ASSERT_EQ(0, raw_send(self, types[i], out, sizeof(out)));
 	for (i = 0; i < ARRAY_SIZE(types); i++) {
-		ASSERT_EQ(20, recv_rec(self->fds[1], in, sizeof(in), 0, &type,
-				       NULL));
+		ASSERT_EQ(20, rf_recv_rec(self->fds[1], in, sizeof(in), 0,
+					  &type, NULL));
 		EXPECT_EQ(types[i], type);
 	}
 }
@@ -1431,7 +1179,7 @@ TEST_F(raw, spare_header_bytes_ignored)
 	if (self->fr.flags & RECFRAME_F_TYPE)
 		used[self->fr.type_off] = 1;
 	fill(out, sizeof(out), 10);
-	rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 20);
+	rlen = rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 20);
 	for (i = 0; i < self->hlen; i++) {
 		if (!used[i]) {
 			rec[i] = 0xff;
@@ -1451,7 +1199,7 @@ TEST_F(raw, tls_minor_version_not_checked)
 	if (self->fr.format != RECFRAME_FORMAT_TLS)
 		SKIP(return, "not the TLS format");
 	fill(out, sizeof(out), 11);
-	rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 20);
+	rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 20);
 	rec[2] = 0x01;	/* TLS 1.0 */
 	ASSERT_EQ(25, send(self->fds[0], rec, 25, 0));
 	raw_expect_record(_metadata, self, 20, 11);
@@ -1472,11 +1220,11 @@ TEST_F(raw, max_size_record)
 	ASSERT_NE(NULL, in);
 	ASSERT_NE(NULL, rec);
 	fill(out, len, 12);
-	rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, len);
+	rlen = rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, len);
 	ASSERT_EQ(0, xfer_start(&tx, xfer_send, self->fds[0], rec, rlen, false));
 	do {
-		n = recv_rec(self->fds[1], in + got, len - got, 0, NULL,
-			     &flags);
+		n = rf_recv_rec(self->fds[1], in + got, len - got, 0, NULL,
+				&flags);
 		if (n <= 0)
 			break;
 		got += n;
@@ -1527,9 +1275,10 @@ TEST_F_TIMEOUT(raw, poll_sees_record_larger_than_rcvbuf, 60)
 	ASSERT_NE(NULL, in);
 	ASSERT_NE(NULL, stream);
 	fill(out, len, 27);
-	rlen = rec_encode(&self->fr, stream, RECFRAME_TYPE_DEFAULT, out, 100);
-	rlen += rec_encode(&self->fr, stream + rlen, RECFRAME_TYPE_DEFAULT,
-			   out, len);
+	rlen = rf_rec_encode(&self->fr, stream, RECFRAME_TYPE_DEFAULT, out,
+			     100);
+	rlen += rf_rec_encode(&self->fr, stream + rlen, RECFRAME_TYPE_DEFAULT,
+			      out, len);
 	ASSERT_EQ(0, xfer_start(&tx, xfer_send, self->fds[0], stream, rlen,
 				false));
 
@@ -1542,8 +1291,8 @@ TEST_F_TIMEOUT(raw, poll_sees_record_larger_than_rcvbuf, 60)
 	while (got < len) {
 		EXPECT_EQ(POLLIN, poll_in(self->fds[1], RF_TIMEOUT_MS) & POLLIN)
 			TH_LOG("no POLLIN with %zu of %zu bytes read", got, len);
-		n = recv_rec(self->fds[1], in + got, len - got, MSG_DONTWAIT,
-			     NULL, &flags);
+		n = rf_recv_rec(self->fds[1], in + got, len - got, MSG_DONTWAIT,
+				NULL, &flags);
 		if (n <= 0)
 			break;
 		got += n;
@@ -1566,9 +1315,9 @@ TEST_F(raw, queued_before_attach)
 	open_pair(_metadata, self->fds, AF_INET, NULL, 0, 0);
 	raw_good_record(_metadata, self, 40, 13);
 	raw_good_record(_metadata, self, 50, 14);
-	ASSERT_EQ(0, wait_acked(self->fds[0]));
+	ASSERT_EQ(0, rf_wait_acked(self->fds[0], RF_TIMEOUT_MS));
 	ASSERT_EQ(0, rf_attach(self->fds[1]));
-	ASSERT_EQ(0, set_framing(self->fds[1], &self->fr));
+	ASSERT_EQ(0, rf_set_framing(self->fds[1], &self->fr));
 	raw_expect_record(_metadata, self, 40, 13);
 	raw_expect_record(_metadata, self, 50, 14);
 }
@@ -1580,8 +1329,8 @@ TEST_F(raw, framing_set_reparses_queued)
 	open_pair(_metadata, self->fds, AF_INET, NULL, END_RX, 0);
 	raw_good_record(_metadata, self, 40, 15);
 	raw_good_record(_metadata, self, 50, 16);
-	ASSERT_EQ(0, wait_acked(self->fds[0]));
-	ASSERT_EQ(0, set_framing(self->fds[1], &self->fr));
+	ASSERT_EQ(0, rf_wait_acked(self->fds[0], RF_TIMEOUT_MS));
+	ASSERT_EQ(0, rf_set_framing(self->fds[1], &self->fr));
 	raw_expect_record(_metadata, self, 40, 15);
 	raw_expect_record(_metadata, self, 50, 16);
 }
@@ -1593,7 +1342,8 @@ TEST_F(raw, bad_len_above_max_emsgsize)
 
 	raw_good_record(_metadata, self, 10, 17);
 	raw_good_record(_metadata, self, 20, 18);
-	hlen = hdr_encode(&self->fr, hdr, RECFRAME_TYPE_DEFAULT, self->max + 1);
+	hlen = rf_hdr_encode(&self->fr, hdr, RECFRAME_TYPE_DEFAULT,
+			     self->max + 1);
 	ASSERT_EQ((ssize_t)hlen, send(self->fds[0], hdr, hlen, 0));
 	raw_expect_record(_metadata, self, 10, 17);
 	raw_expect_record(_metadata, self, 20, 18);
@@ -1610,7 +1360,7 @@ TEST_F(raw, bad_len_negative_ebadmsg)
 		SKIP(return, "no negative len_adjust");
 	raw_good_record(_metadata, self, 10, 19);
 	/* libvirt: a length of 2 cannot even cover the length field. */
-	hlen = hdr_put(&self->fr, hdr, 0, -self->fr.len_adjust - 2);
+	hlen = rf_hdr_put(&self->fr, hdr, 0, -self->fr.len_adjust - 2);
 	ASSERT_EQ((ssize_t)hlen, send(self->fds[0], hdr, hlen, 0));
 	raw_expect_record(_metadata, self, 10, 19);
 	expect_sticky_error(_metadata, self->fds[1], EBADMSG,
@@ -1624,7 +1374,7 @@ TEST_F(raw, tls_bad_version_einval)
 	if (self->fr.format != RECFRAME_FORMAT_TLS)
 		SKIP(return, "not the TLS format");
 	raw_good_record(_metadata, self, 10, 20);
-	hdr_encode(&self->fr, hdr, RECFRAME_TYPE_DEFAULT, 10);
+	rf_hdr_encode(&self->fr, hdr, RECFRAME_TYPE_DEFAULT, 10);
 	hdr[1] = 0x02;
 	ASSERT_EQ(5, send(self->fds[0], hdr, 5, 0));
 	raw_expect_record(_metadata, self, 10, 20);
@@ -1638,7 +1388,7 @@ TEST_F(raw, truncated_record_then_fin_eproto)
 
 	raw_good_record(_metadata, self, 10, 21);
 	fill(out, sizeof(out), 22);
-	rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 100);
+	rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 100);
 	ASSERT_EQ(50, send(self->fds[0], rec, 50, 0));
 	ASSERT_EQ(0, shutdown(self->fds[0], SHUT_WR));
 	raw_expect_record(_metadata, self, 10, 21);
@@ -1652,7 +1402,7 @@ TEST_F(raw, truncated_header_then_fin_eproto)
 	unsigned int hlen;
 
 	raw_good_record(_metadata, self, 10, 23);
-	hlen = hdr_encode(&self->fr, hdr, RECFRAME_TYPE_DEFAULT, 10);
+	hlen = rf_hdr_encode(&self->fr, hdr, RECFRAME_TYPE_DEFAULT, 10);
 	ASSERT_EQ((ssize_t)hlen - 1, send(self->fds[0], hdr, hlen - 1, 0));
 	ASSERT_EQ(0, shutdown(self->fds[0], SHUT_WR));
 	raw_expect_record(_metadata, self, 10, 23);
@@ -1670,7 +1420,7 @@ TEST_F(raw, clean_fin_between_records_eof)
 	raw_expect_record(_metadata, self, 10, 24);
 	EXPECT_EQ(0, recv(self->fds[1], in, sizeof(in), 0));
 	EXPECT_EQ(0, recv(self->fds[1], in, sizeof(in), 0));
-	ASSERT_EQ(0, get_info(self->fds[1], &info));
+	ASSERT_EQ(0, rf_get_info(self->fds[1], &info));
 	EXPECT_EQ(0, info.rx_error);
 	EXPECT_EQ(0, info.err_truncated);
 }
@@ -1679,15 +1429,16 @@ TEST_F(raw, clean_fin_between_records_eof)
 TEST_F(raw, urgent_byte_stays_in_record)
 {
 	uint8_t rec[RECFRAME_HDR_MAX + 8];
-	size_t rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT,
-				 "abcdefgh", 8);
+	size_t rlen = rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT,
+				    "abcdefgh", 8);
 	char in[16];
 	int flags;
 
 	ASSERT_EQ((ssize_t)rlen - 4, send(self->fds[0], rec, rlen - 4, 0));
 	ASSERT_EQ(1, send(self->fds[0], rec + rlen - 4, 1, MSG_OOB));
 	ASSERT_EQ(3, send(self->fds[0], rec + rlen - 3, 3, 0));
-	ASSERT_EQ(8, recv_rec(self->fds[1], in, sizeof(in), 0, NULL, &flags));
+	ASSERT_EQ(8, rf_recv_rec(self->fds[1], in, sizeof(in), 0, NULL,
+				 &flags));
 	EXPECT_EQ(0, memcmp(in, "abcdefgh", 8));
 	EXPECT_TRUE(flags & MSG_EOR);
 }
@@ -1704,9 +1455,9 @@ TEST_F(raw, urgent_byte_skipped_by_tcp_eproto)
 	ASSERT_EQ(0, setsockopt(self->fds[1], SOL_SOCKET, SO_OOBINLINE, &zero,
 				sizeof(zero)));
 	ASSERT_EQ(1, send(self->fds[0], "X", 1, MSG_OOB));
-	ASSERT_EQ(0, wait_acked(self->fds[0]));
+	ASSERT_EQ(0, rf_wait_acked(self->fds[0], RF_TIMEOUT_MS));
 	ASSERT_EQ(1, send(self->fds[0], "Y", 1, MSG_OOB));
-	ASSERT_EQ(0, wait_acked(self->fds[0]));
+	ASSERT_EQ(0, rf_wait_acked(self->fds[0], RF_TIMEOUT_MS));
 	EXPECT_EQ(-1, recv(self->fds[1], in, sizeof(in), MSG_DONTWAIT));
 	EXPECT_EQ(EPROTO, errno);
 }
@@ -1719,9 +1470,9 @@ TEST_F(raw, peer_reset_mid_record_econnreset)
 
 	raw_good_record(_metadata, self, 10, 25);
 	fill(out, sizeof(out), 26);
-	rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 100);
+	rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 100);
 	ASSERT_EQ(50, send(self->fds[0], rec, 50, 0));
-	ASSERT_EQ(0, wait_acked(self->fds[0]));
+	ASSERT_EQ(0, rf_wait_acked(self->fds[0], RF_TIMEOUT_MS));
 	ASSERT_EQ(0, setsockopt(self->fds[0], SOL_SOCKET, SO_LINGER, &lin,
 				sizeof(lin)));
 	close(self->fds[0]);
@@ -1744,33 +1495,12 @@ FIXTURE(wire)
 
 FIXTURE_VARIANT(wire)
 {
+	int family;
 	struct recframe_framing fr;
 };
 
-FIXTURE_VARIANT_ADD(wire, tls)
-{
-	.fr = FMT_TLS,
-};
-
-FIXTURE_VARIANT_ADD(wire, libvirt)
-{
-	.fr = FMT_LIBVIRT,
-};
-
-FIXTURE_VARIANT_ADD(wire, kafka)
-{
-	.fr = FMT_KAFKA,
-};
-
-FIXTURE_VARIANT_ADD(wire, dns)
-{
-	.fr = FMT_DNS,
-};
-
-FIXTURE_VARIANT_ADD(wire, typed_le24)
-{
-	.fr = FMT_TYPED_LE24,
-};
+/* IPv4 only: the framing fixture covers IPv6. */
+FORMAT_VARIANTS(wire, , AF_INET);
 
 FIXTURE_SETUP(wire)
 {
@@ -1778,8 +1508,9 @@ FIXTURE_SETUP(wire)
 	if (!rf_available())
 		SKIP(return, "recframe ULP not registered");
 	self->fr = variant->fr;
-	self->max = fmt_max(&variant->fr);
-	open_pair(_metadata, self->fds, AF_INET, &variant->fr, END_TX, 0);
+	self->max = rf_fmt_max(&variant->fr);
+	open_pair(_metadata, self->fds, variant->family, &variant->fr, END_TX,
+		  0);
 }
 
 FIXTURE_TEARDOWN(wire)
@@ -1808,7 +1539,7 @@ TEST_F(wire, one_record)
 
 	fill(out, sizeof(out), 1);
 	ASSERT_EQ(100, send(self->fds[0], out, 100, 0));
-	rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 100);
+	rlen = rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 100);
 	expect_wire(_metadata, self->fds[1], rec, rlen);
 }
 
@@ -1831,11 +1562,11 @@ TEST_F(wire, typed_record)
 	uint8_t out[10], rec[RECFRAME_HDR_MAX + 10];
 	size_t rlen;
 
-	if (!fmt_typed(&self->fr))
+	if (!rf_fmt_typed(&self->fr))
 		SKIP(return, "format without a type byte");
 	fill(out, sizeof(out), 3);
 	ASSERT_EQ(10, send_type(self->fds[0], 22, out, 10, 0));
-	rlen = rec_encode(&self->fr, rec, 22, out, 10);
+	rlen = rf_rec_encode(&self->fr, rec, 22, out, 10);
 	expect_wire(_metadata, self->fds[1], rec, rlen);
 }
 
@@ -1849,8 +1580,9 @@ TEST_F(wire, records_back_to_back)
 		fill(out[i], 10 * (i + 1), 4 + i);
 		ASSERT_EQ(10 * (i + 1), send(self->fds[0], out[i], 10 * (i + 1),
 					     0));
-		len += rec_encode(&self->fr, stream + len,
-				  RECFRAME_TYPE_DEFAULT, out[i], 10 * (i + 1));
+		len += rf_rec_encode(&self->fr, stream + len,
+				     RECFRAME_TYPE_DEFAULT, out[i],
+				     10 * (i + 1));
 	}
 	expect_wire(_metadata, self->fds[1], stream, len);
 }
@@ -1864,7 +1596,7 @@ TEST_F(wire, msg_more_one_record)
 	ASSERT_EQ(10, send(self->fds[0], out, 10, MSG_MORE));
 	ASSERT_EQ(20, send(self->fds[0], out + 10, 20, MSG_MORE));
 	ASSERT_EQ(30, send(self->fds[0], out + 30, 30, 0));
-	rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 60);
+	rlen = rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 60);
 	expect_wire(_metadata, self->fds[1], rec, rlen);
 }
 
@@ -1876,7 +1608,7 @@ TEST_F(wire, empty_send_ends_more_record)
 	fill(out, sizeof(out), 8);
 	ASSERT_EQ(10, send(self->fds[0], out, 10, MSG_MORE));
 	ASSERT_EQ(0, send(self->fds[0], out, 0, 0));
-	rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 10);
+	rlen = rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 10);
 	expect_wire(_metadata, self->fds[1], rec, rlen);
 }
 
@@ -1885,13 +1617,13 @@ TEST_F(wire, type_change_closes_record)
 	uint8_t out[30], stream[2 * RECFRAME_HDR_MAX + 30];
 	size_t len;
 
-	if (!fmt_typed(&self->fr))
+	if (!rf_fmt_typed(&self->fr))
 		SKIP(return, "format without a type byte");
 	fill(out, sizeof(out), 9);
 	ASSERT_EQ(10, send_type(self->fds[0], 22, out, 10, MSG_MORE));
 	ASSERT_EQ(20, send_type(self->fds[0], 23, out + 10, 20, 0));
-	len = rec_encode(&self->fr, stream, 22, out, 10);
-	len += rec_encode(&self->fr, stream + len, 23, out + 10, 20);
+	len = rf_rec_encode(&self->fr, stream, 22, out, 10);
+	len += rf_rec_encode(&self->fr, stream + len, 23, out + 10, 20);
 	expect_wire(_metadata, self->fds[1], stream, len);
 }
 
@@ -1903,7 +1635,7 @@ TEST_F(wire, shutdown_flushes_more_record)
 	fill(out, sizeof(out), 10);
 	ASSERT_EQ(10, send(self->fds[0], out, 10, MSG_MORE));
 	ASSERT_EQ(0, shutdown(self->fds[0], SHUT_WR));
-	rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 10);
+	rlen = rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 10);
 	ASSERT_EQ(rlen, rf_read_full(self->fds[1], in, rlen));
 	EXPECT_EQ(0, memcmp(rec, in, rlen));
 	EXPECT_EQ(0, recv(self->fds[1], in, 1, 0));
@@ -1918,7 +1650,7 @@ TEST_F(wire, close_flushes_more_record)
 	ASSERT_EQ(10, send(self->fds[0], out, 10, MSG_MORE));
 	close(self->fds[0]);
 	self->fds[0] = -1;
-	rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 10);
+	rlen = rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, 10);
 	ASSERT_EQ(rlen, rf_read_full(self->fds[1], in, rlen));
 	EXPECT_EQ(0, memcmp(rec, in, rlen));
 	EXPECT_EQ(0, recv(self->fds[1], in, 1, 0));
@@ -1937,7 +1669,7 @@ TEST_F(wire, max_record_one_record)
 	ASSERT_NE(NULL, rec);
 	ASSERT_NE(NULL, in);
 	fill(out, len, 13);
-	rlen = rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, len);
+	rlen = rf_rec_encode(&self->fr, rec, RECFRAME_TYPE_DEFAULT, out, len);
 	ASSERT_EQ(0, xfer_start(&rx, xfer_recv, self->fds[1], in, rlen, false));
 	EXPECT_EQ((ssize_t)len, send(self->fds[0], out, len, 0));
 	pthread_join(rx.thread, NULL);
@@ -1956,16 +1688,17 @@ TEST_F(wire, sendfile_cut_at_max_record)
 	int file;
 
 	self->fr.max_record = 4096;
-	ASSERT_EQ(0, set_framing(self->fds[0], &self->fr));
+	ASSERT_EQ(0, rf_set_framing(self->fds[0], &self->fr));
 	out = malloc(len);
 	stream = malloc(len + 3 * RECFRAME_HDR_MAX);
 	ASSERT_NE(NULL, out);
 	ASSERT_NE(NULL, stream);
 	fill(out, len, 14);
 	for (off_rec = 0; off_rec < len; off_rec += 4096)
-		rlen += rec_encode(&self->fr, stream + rlen,
-				   RECFRAME_TYPE_DEFAULT, out + off_rec,
-				   len - off_rec < 4096 ? len - off_rec : 4096);
+		rlen += rf_rec_encode(&self->fr, stream + rlen,
+				      RECFRAME_TYPE_DEFAULT, out + off_rec,
+				      len - off_rec < 4096 ?
+				      len - off_rec : 4096);
 	file = tmpfile_with(out, len);
 	ASSERT_LE(0, file);
 	while ((size_t)off < len)
@@ -2024,9 +1757,9 @@ TEST_F(sockopt, tls_max_record_zero_picks_default)
 		.max_record = 1000,
 	};
 
-	ASSERT_EQ(0, set_framing(self->fds[0], &fr));
+	ASSERT_EQ(0, rf_set_framing(self->fds[0], &fr));
 	fr.max_record = 0;
-	ASSERT_EQ(0, set_framing(self->fds[0], &fr));
+	ASSERT_EQ(0, rf_set_framing(self->fds[0], &fr));
 	get_framing(_metadata, self->fds[0], &fr);
 	EXPECT_EQ(RECFRAME_FORMAT_TLS, fr.format);
 	EXPECT_EQ(RF_TLS_DEFAULT_MAX, fr.max_record);
@@ -2058,7 +1791,7 @@ TEST_F(sockopt, framing_valid_round_trips)
 	for (i = 0; i < ARRAY_SIZE(valid_framings); i++) {
 		const struct recframe_framing *fr = &valid_framings[i];
 
-		ASSERT_EQ(0, set_framing(self->fds[0], fr))
+		ASSERT_EQ(0, rf_set_framing(self->fds[0], fr))
 			TH_LOG("valid_framings[%u]: %s", i, strerror(errno));
 		get_framing(_metadata, self->fds[0], &got);
 		EXPECT_EQ(fr->format, got.format);
@@ -2157,8 +1890,8 @@ TEST_F(sockopt, framing_invalid_einval)
 
 	for (i = 0; i < ARRAY_SIZE(invalid_framings); i++) {
 		errno = 0;
-		EXPECT_EQ(-1, set_framing(self->fds[0],
-					  &invalid_framings[i].fr))
+		EXPECT_EQ(-1, rf_set_framing(self->fds[0],
+					     &invalid_framings[i].fr))
 			TH_LOG("%s: accepted", invalid_framings[i].what);
 		EXPECT_EQ(EINVAL, errno)
 			TH_LOG("%s: %s", invalid_framings[i].what,
@@ -2175,11 +1908,13 @@ TEST_F(sockopt, rx_header_takes_0_or_1)
 	static const int bad[] = { 2, -1, 0x100 };
 	unsigned int i;
 
-	EXPECT_EQ(0, set_int(self->fds[1], SOL_RECFRAME, RECFRAME_RX_HEADER, 1));
-	EXPECT_EQ(0, set_int(self->fds[1], SOL_RECFRAME, RECFRAME_RX_HEADER, 0));
+	EXPECT_EQ(0, rf_set_int(self->fds[1], SOL_RECFRAME, RECFRAME_RX_HEADER,
+				1));
+	EXPECT_EQ(0, rf_set_int(self->fds[1], SOL_RECFRAME, RECFRAME_RX_HEADER,
+				0));
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		EXPECT_EQ(-1, set_int(self->fds[1], SOL_RECFRAME,
-				      RECFRAME_RX_HEADER, bad[i]));
+		EXPECT_EQ(-1, rf_set_int(self->fds[1], SOL_RECFRAME,
+					 RECFRAME_RX_HEADER, bad[i]));
 		EXPECT_EQ(EINVAL, errno);
 	}
 }
@@ -2274,8 +2009,8 @@ TEST_F(sockopt, proc_stat_counters_grow)
 	char buf[100] = "";
 
 	/* An unconfigured socket is plain TCP and counts nothing. */
-	ASSERT_EQ(0, set_framing(self->fds[0], &fr));
-	ASSERT_EQ(0, set_framing(self->fds[1], &fr));
+	ASSERT_EQ(0, rf_set_framing(self->fds[0], &fr));
+	ASSERT_EQ(0, rf_set_framing(self->fds[1], &fr));
 	read_stat(_metadata, before);
 	EXPECT_LE(2, before[0]);	/* this test's pair */
 	ASSERT_EQ(100, send(self->fds[0], buf, 100, 0));

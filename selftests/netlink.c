@@ -28,9 +28,6 @@
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
-#ifndef SO_COOKIE
-#define SO_COOKIE 57
-#endif
 
 #define RF_CLI		"/usr/bin/recframe"
 #define NL_TIMEOUT_S	10
@@ -43,12 +40,6 @@ struct nlsock {
 	uint32_t	seq;
 	uint16_t	family;		/* the family's id */
 	uint32_t	events;		/* the "events" group's id */
-};
-
-struct nlreq {
-	struct nlmsghdr		n;
-	struct genlmsghdr	g;
-	char			buf[1024];
 };
 
 /* What a request got back. */
@@ -64,46 +55,24 @@ struct nlres {
 
 typedef void (*nl_cb_t)(struct nlattr **tb, void *arg);
 
-static void req_init(struct nlreq *r, uint16_t type, uint8_t cmd,
-		     uint16_t flags)
+static void req_u8(struct rf_nlreq *r, uint16_t type, uint8_t v)
 {
-	memset(r, 0, sizeof(*r));
-	r->n.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	r->n.nlmsg_type = type;
-	r->n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	r->g.cmd = cmd;
-	r->g.version = RECFRAME_GENL_VERSION;
+	rf_nlreq_put(r, type, &v, sizeof(v));
 }
 
-static void req_put(struct nlreq *r, uint16_t type, const void *data,
-		    uint16_t len)
+static void req_u16(struct rf_nlreq *r, uint16_t type, uint16_t v)
 {
-	struct nlattr *a = (void *)((char *)r + NLMSG_ALIGN(r->n.nlmsg_len));
-
-	a->nla_type = type;
-	a->nla_len = NLA_HDRLEN + len;
-	memcpy((char *)a + NLA_HDRLEN, data, len);
-	r->n.nlmsg_len = NLMSG_ALIGN(r->n.nlmsg_len) + NLA_ALIGN(a->nla_len);
+	rf_nlreq_put(r, type, &v, sizeof(v));
 }
 
-static void req_u8(struct nlreq *r, uint16_t type, uint8_t v)
+static void req_u32(struct rf_nlreq *r, uint16_t type, uint32_t v)
 {
-	req_put(r, type, &v, sizeof(v));
+	rf_nlreq_put(r, type, &v, sizeof(v));
 }
 
-static void req_u16(struct nlreq *r, uint16_t type, uint16_t v)
+static void req_u64(struct rf_nlreq *r, uint16_t type, uint64_t v)
 {
-	req_put(r, type, &v, sizeof(v));
-}
-
-static void req_u32(struct nlreq *r, uint16_t type, uint32_t v)
-{
-	req_put(r, type, &v, sizeof(v));
-}
-
-static void req_u64(struct nlreq *r, uint16_t type, uint64_t v)
-{
-	req_put(r, type, &v, sizeof(v));
+	rf_nlreq_put(r, type, &v, sizeof(v));
 }
 
 static void parse_attrs(const void *data, int len, struct nlattr **tb,
@@ -145,7 +114,7 @@ static uint64_t nla_u64(const struct nlattr *a)
 /* Little endian hosts only read the low bytes; fine for these tests. */
 #define nla_uint(a) nla_u64(a)
 
-static int nl_send(struct nlsock *s, struct nlreq *r)
+static int nl_send(struct nlsock *s, struct rf_nlreq *r)
 {
 	r->n.nlmsg_seq = ++s->seq;
 	return send(s->fd, r, r->n.nlmsg_len, 0) == (ssize_t)r->n.nlmsg_len ?
@@ -222,7 +191,7 @@ static bool nl_recv_once(struct nlsock *s, struct nlres *res, nl_cb_t cb,
 	return true;
 }
 
-static int nl_xact_max(struct nlsock *s, struct nlreq *r, nl_cb_t cb,
+static int nl_xact_max(struct nlsock *s, struct rf_nlreq *r, nl_cb_t cb,
 		       void *arg, struct nlres *res, int maxattr)
 {
 	memset(res, 0, sizeof(*res));
@@ -235,7 +204,7 @@ static int nl_xact_max(struct nlsock *s, struct nlreq *r, nl_cb_t cb,
 	return res->err;
 }
 
-static int nl_xact(struct nlsock *s, struct nlreq *r, nl_cb_t cb, void *arg,
+static int nl_xact(struct nlsock *s, struct rf_nlreq *r, nl_cb_t cb, void *arg,
 		   struct nlres *res)
 {
 	return nl_xact_max(s, r, cb, arg, res, RECFRAME_A_MAX);
@@ -279,7 +248,7 @@ static int nl_open(struct nlsock *s)
 	struct timeval tv = { .tv_sec = NL_TIMEOUT_S };
 	struct ctrl_info ci = { 0 };
 	struct nlres res;
-	struct nlreq r;
+	struct rf_nlreq r;
 	int one = 1;
 
 	memset(s, 0, sizeof(*s));
@@ -292,10 +261,10 @@ static int nl_open(struct nlsock *s)
 	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)))
 		return -errno;
 
-	req_init(&r, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
+	rf_nlreq_init(&r, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
 	r.g.version = 1;
-	req_put(&r, CTRL_ATTR_FAMILY_NAME, RECFRAME_GENL_NAME,
-		sizeof(RECFRAME_GENL_NAME));
+	rf_nlreq_put(&r, CTRL_ATTR_FAMILY_NAME, RECFRAME_GENL_NAME,
+		     sizeof(RECFRAME_GENL_NAME));
 	if (nl_xact_max(s, &r, ctrl_cb, &ci, &res, CTRL_ATTR_MAX))
 		return res.err;
 	s->family = ci.id;
@@ -314,9 +283,9 @@ static void nl_close(struct nlsock *s)
 static int nl_simple(struct nlsock *s, uint8_t cmd, nl_cb_t cb, void *arg,
 		     struct nlres *res)
 {
-	struct nlreq r;
+	struct rf_nlreq r;
 
-	req_init(&r, s->family, cmd, 0);
+	rf_nlreq_init(&r, s->family, cmd, 0);
 	return nl_xact(s, &r, cb, arg, res);
 }
 
@@ -399,10 +368,10 @@ static void sock_info_cb(struct nlattr **tb, void *arg)
 static int sock_get(struct nlsock *s, uint64_t cookie, struct sock_info *si,
 		    struct nlres *res)
 {
-	struct nlreq r;
+	struct rf_nlreq r;
 
 	memset(si, 0, sizeof(*si));
-	req_init(&r, s->family, RECFRAME_CMD_SOCK_GET, 0);
+	rf_nlreq_init(&r, s->family, RECFRAME_CMD_SOCK_GET, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, cookie);
 	return nl_xact(s, &r, sock_info_cb, si, res);
 }
@@ -449,9 +418,9 @@ static void config_cb(struct nlattr **tb, void *arg)
 static int config_set(struct nlsock *s, long def, long limit, int unpriv,
 		      struct nlres *res)
 {
-	struct nlreq r;
+	struct rf_nlreq r;
 
-	req_init(&r, s->family, RECFRAME_CMD_CONFIG_SET, 0);
+	rf_nlreq_init(&r, s->family, RECFRAME_CMD_CONFIG_SET, 0);
 	if (def >= 0)
 		req_u32(&r, RECFRAME_A_CFG_DEFAULT_MAX_RECORD, def);
 	if (limit >= 0)
@@ -523,36 +492,18 @@ static bool cookies_has(const struct cookies *c, uint64_t v)
 	return bsearch(&v, c->v, c->n, sizeof(v), cmp_u64) != NULL;
 }
 
-static void dump_req(struct nlsock *s, struct nlreq *r)
+static void dump_req(struct nlsock *s, struct rf_nlreq *r)
 {
-	req_init(r, s->family, RECFRAME_CMD_SOCK_GET, NLM_F_DUMP);
+	rf_nlreq_init(r, s->family, RECFRAME_CMD_SOCK_GET, NLM_F_DUMP);
 }
 
-static int dump_cookies(struct nlsock *s, struct nlreq *r, struct cookies *c,
+static int dump_cookies(struct nlsock *s, struct rf_nlreq *r, struct cookies *c,
 			struct nlres *res)
 {
 	return nl_xact(s, r, cookies_cb, c, res);
 }
 
 /* --------------------------------------------------------- sockets --- */
-
-static uint64_t sock_cookie(int fd)
-{
-	uint64_t c = 0;
-	socklen_t len = sizeof(c);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &c, &len))
-		return 0;
-	return c;
-}
-
-static void set_timeouts(int fd)
-{
-	struct timeval tv = { .tv_sec = NL_TIMEOUT_S };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
 
 static uint16_t local_port(int fd)
 {
@@ -571,20 +522,16 @@ static int set_tls_framing(int fd)
 {
 	struct recframe_framing f = { .format = RECFRAME_FORMAT_TLS };
 
-	return setsockopt(fd, SOL_RECFRAME, RECFRAME_FRAMING, &f, sizeof(f));
+	return rf_set_framing(fd, &f);
 }
 
 /* TLS 1.3 with AES-128-GCM, zero keys: records the kernel encrypts. */
 static int set_tls(int fd)
 {
-	struct tls12_crypto_info_aes_gcm_128 ci = {
-		.info.version = TLS_1_3_VERSION,
-		.info.cipher_type = TLS_CIPHER_AES_GCM_128,
-	};
+	struct tls12_crypto_info_aes_gcm_128 ci;
 
-	if (setsockopt(fd, SOL_TLS, TLS_TX, &ci, sizeof(ci)))
-		return -1;
-	return setsockopt(fd, SOL_TLS, TLS_RX, &ci, sizeof(ci));
+	rf_gcm128_keys(&ci, TLS_1_3_VERSION, 0, 0, 0);
+	return rf_set_tls_keys(fd, &ci, sizeof(ci));
 }
 
 /*
@@ -595,8 +542,8 @@ static int attached_pair(int family, int fds[2], bool attach_server)
 {
 	if (rf_tcp_pair(family, fds))
 		return -1;
-	set_timeouts(fds[0]);
-	set_timeouts(fds[1]);
+	rf_set_timeouts(fds[0], NL_TIMEOUT_S * 1000);
+	rf_set_timeouts(fds[1], NL_TIMEOUT_S * 1000);
 	if (rf_attach(fds[0]) || set_tls_framing(fds[0]))
 		return -1;
 	if (attach_server && (rf_attach(fds[1]) || set_tls_framing(fds[1])))
@@ -879,8 +826,8 @@ FIXTURE_SETUP(nl)
 		SKIP(return, "recframe ULP not registered");
 	ASSERT_EQ(0, nl_open(&self->s));
 	ASSERT_EQ(0, attached_pair(AF_INET, self->fds, true));
-	self->cookie[0] = sock_cookie(self->fds[0]);
-	self->cookie[1] = sock_cookie(self->fds[1]);
+	self->cookie[0] = rf_sock_cookie(self->fds[0]);
+	self->cookie[1] = rf_sock_cookie(self->fds[1]);
 	ASSERT_NE(0, self->cookie[0]);
 	ASSERT_NE(0, self->cookie[1]);
 }
@@ -972,7 +919,7 @@ TEST_F(nl, sock_get_by_cookie)
 
 		ASSERT_EQ(0, rf_tcp_pair(AF_INET6, fds));
 		ASSERT_EQ(0, rf_attach(fds[0]));
-		ASSERT_EQ(0, sock_get(&self->s, sock_cookie(fds[0]), &si,
+		ASSERT_EQ(0, sock_get(&self->s, rf_sock_cookie(fds[0]), &si,
 				      &res));
 		EXPECT_EQ(AF_INET6, si.family);
 		EXPECT_EQ(RECFRAME_MODE_NONE, si.mode);
@@ -990,7 +937,7 @@ TEST_F(nl, sock_get_tls)
 	int fds[2];
 
 	ASSERT_EQ(0, rf_tcp_pair(AF_INET, fds));
-	set_timeouts(fds[1]);
+	rf_set_timeouts(fds[1], NL_TIMEOUT_S * 1000);
 	ASSERT_EQ(0, rf_attach(fds[0]));
 	ASSERT_EQ(0, rf_attach(fds[1]));
 	if (set_tls(fds[0]) || set_tls(fds[1])) {
@@ -1000,7 +947,7 @@ TEST_F(nl, sock_get_tls)
 	}
 	ASSERT_EQ(4, send(fds[0], "tls!", 4, 0));
 	ASSERT_EQ(4, recv(fds[1], buf, sizeof(buf), 0));
-	ASSERT_EQ(0, sock_get(&self->s, sock_cookie(fds[1]), &si, &res));
+	ASSERT_EQ(0, sock_get(&self->s, rf_sock_cookie(fds[1]), &si, &res));
 	EXPECT_EQ(RECFRAME_MODE_TLS, si.mode);
 	EXPECT_EQ(RECFRAME_MODE_TLS, si.tx_mode);
 	EXPECT_EQ(TLS_1_3_VERSION, si.tls_version);
@@ -1023,8 +970,8 @@ TEST_F(nl, sock_get_unknown_cookie_enoent)
 		int fds[2];
 
 		ASSERT_EQ(0, rf_tcp_pair(AF_INET, fds));
-		EXPECT_EQ(-ENOENT, sock_get(&self->s, sock_cookie(fds[0]), &si,
-					    &res));
+		EXPECT_EQ(-ENOENT, sock_get(&self->s, rf_sock_cookie(fds[0]),
+					    &si, &res));
 		close(fds[0]);
 		close(fds[1]);
 	}
@@ -1037,7 +984,7 @@ TEST_F(nl, sock_dump_filters)
 	struct in6_addr lo6 = IN6ADDR_LOOPBACK_INIT;
 	struct in_addr lo4 = { htonl(INADDR_LOOPBACK) };
 	struct nlres res;
-	struct nlreq r;
+	struct rf_nlreq r;
 
 	ASSERT_EQ(0, attached_pair(AF_INET6, v6, true));
 	ASSERT_EQ(0, rf_tcp_pair(AF_INET, plain));
@@ -1048,8 +995,8 @@ TEST_F(nl, sock_dump_filters)
 	EXPECT_EQ(0, cookies_dups(&c));
 	EXPECT_TRUE(cookies_has(&c, self->cookie[0]));
 	EXPECT_TRUE(cookies_has(&c, self->cookie[1]));
-	EXPECT_TRUE(cookies_has(&c, sock_cookie(v6[0])));
-	EXPECT_FALSE(cookies_has(&c, sock_cookie(plain[0])));
+	EXPECT_TRUE(cookies_has(&c, rf_sock_cookie(v6[0])));
+	EXPECT_FALSE(cookies_has(&c, rf_sock_cookie(plain[0])));
 
 	/* By cookie. */
 	c.n = 0;
@@ -1069,21 +1016,21 @@ TEST_F(nl, sock_dump_filters)
 	/* By address: IPv4 loopback matches the IPv4 pair only. */
 	c.n = 0;
 	dump_req(&self->s, &r);
-	req_put(&r, RECFRAME_A_FILTER_ADDR, &lo4, sizeof(lo4));
+	rf_nlreq_put(&r, RECFRAME_A_FILTER_ADDR, &lo4, sizeof(lo4));
 	ASSERT_EQ(0, dump_cookies(&self->s, &r, &c, &res));
 	cookies_dups(&c);
 	EXPECT_TRUE(cookies_has(&c, self->cookie[0]));
-	EXPECT_FALSE(cookies_has(&c, sock_cookie(v6[0])));
+	EXPECT_FALSE(cookies_has(&c, rf_sock_cookie(v6[0])));
 
 	c.n = 0;
 	dump_req(&self->s, &r);
-	req_put(&r, RECFRAME_A_FILTER_ADDR, &lo6, sizeof(lo6));
+	rf_nlreq_put(&r, RECFRAME_A_FILTER_ADDR, &lo6, sizeof(lo6));
 	req_u16(&r, RECFRAME_A_FILTER_PORT, local_port(v6[0]));
 	ASSERT_EQ(0, dump_cookies(&self->s, &r, &c, &res));
 	cookies_dups(&c);
 	EXPECT_EQ(2, c.n);
-	EXPECT_TRUE(cookies_has(&c, sock_cookie(v6[0])));
-	EXPECT_TRUE(cookies_has(&c, sock_cookie(v6[1])));
+	EXPECT_TRUE(cookies_has(&c, rf_sock_cookie(v6[0])));
+	EXPECT_TRUE(cookies_has(&c, rf_sock_cookie(v6[1])));
 
 	free(c.v);
 	close(v6[0]);
@@ -1100,12 +1047,12 @@ TEST_F(nl, sock_set_with_open_record)
 {
 	char out[3000], in[4000];
 	struct nlres res;
-	struct nlreq r;
+	struct rf_nlreq r;
 	int flags;
 
 	memset(out, 'r', sizeof(out));
 	ASSERT_EQ(1000, send(self->fds[0], out, 1000, MSG_MORE));
-	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, self->cookie[0]);
 	req_u32(&r, RECFRAME_A_MAX_RECORD, 65535);
 	ASSERT_EQ(0, nl_xact(&self->s, &r, NULL, NULL, &res));
@@ -1125,11 +1072,11 @@ TEST_F(nl, sock_set)
 {
 	struct sock_info si;
 	struct nlres res;
-	struct nlreq r;
+	struct rf_nlreq r;
 	int val = 0;
 	socklen_t len = sizeof(val);
 
-	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, self->cookie[0]);
 	req_u32(&r, RECFRAME_A_MAX_RECORD, 4096);
 	req_u8(&r, RECFRAME_A_RX_HEADER, 1);
@@ -1150,7 +1097,7 @@ TEST_F(nl, sock_set)
 	}
 
 	/* Above what the TLS length field can carry. */
-	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, self->cookie[0]);
 	req_u32(&r, RECFRAME_A_MAX_RECORD, 70000);
 	EXPECT_EQ(-EINVAL, nl_xact(&self->s, &r, NULL, NULL, &res));
@@ -1158,13 +1105,13 @@ TEST_F(nl, sock_set)
 	TH_LOG("extack: %s", res.msg);
 
 	/* Nothing to set. */
-	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, self->cookie[0]);
 	EXPECT_EQ(-EINVAL, nl_xact(&self->s, &r, NULL, NULL, &res));
 	EXPECT_NE(0, res.msg[0]);
 
 	/* Unknown cookie. */
-	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, ~0ULL);
 	req_u8(&r, RECFRAME_A_RX_HEADER, 0);
 	EXPECT_EQ(-ENOENT, nl_xact(&self->s, &r, NULL, NULL, &res));
@@ -1190,7 +1137,7 @@ TEST_F(nl, config_get_set)
 	EXPECT_EQ(8192, now.def);
 	ASSERT_EQ(0, rf_tcp_pair(AF_INET, fds));
 	ASSERT_EQ(0, rf_attach(fds[0]));
-	ASSERT_EQ(0, sock_get(&self->s, sock_cookie(fds[0]), &si, &res));
+	ASSERT_EQ(0, sock_get(&self->s, rf_sock_cookie(fds[0]), &si, &res));
 	EXPECT_EQ(8192, si.max_record);
 	close(fds[0]);
 	close(fds[1]);
@@ -1206,9 +1153,9 @@ TEST_F(nl, config_get_set)
 	/* A lower limit bounds socket changes. */
 	ASSERT_EQ(0, config_set(&self->s, 4096, 4096, -1, &res));
 	{
-		struct nlreq r;
+		struct rf_nlreq r;
 
-		req_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
+		rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
 		req_u64(&r, RECFRAME_A_COOKIE, self->cookie[0]);
 		req_u32(&r, RECFRAME_A_MAX_RECORD, 8192);
 		EXPECT_EQ(-EINVAL, nl_xact(&self->s, &r, NULL, NULL, &res));
@@ -1261,9 +1208,9 @@ static void *recv_thread(void *arg)
 
 static int sock_abort(struct nlsock *s, uint64_t cookie, struct nlres *res)
 {
-	struct nlreq r;
+	struct rf_nlreq r;
 
-	req_init(&r, s->family, RECFRAME_CMD_SOCK_ABORT, 0);
+	rf_nlreq_init(&r, s->family, RECFRAME_CMD_SOCK_ABORT, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, cookie);
 	return nl_xact(s, &r, NULL, NULL, res);
 }
@@ -1282,7 +1229,7 @@ static void abort_blocked(struct __test_metadata *_metadata,
 	b.fd = fds[0];
 	ASSERT_EQ(0, pthread_create(&thr, NULL, recv_thread, &b));
 	usleep(300000);	/* let it block */
-	ASSERT_EQ(0, sock_abort(s, sock_cookie(fds[0]), &res));
+	ASSERT_EQ(0, sock_abort(s, rf_sock_cookie(fds[0]), &res));
 	pthread_join(thr, NULL);
 	EXPECT_EQ(-1, b.ret);
 	EXPECT_EQ(ECONNABORTED, b.err);
@@ -1297,7 +1244,7 @@ static void abort_blocked(struct __test_metadata *_metadata,
 	EXPECT_EQ(ECONNRESET, errno);
 
 	/* Aborted sockets stay listed until closed. */
-	EXPECT_EQ(0, sock_get(s, sock_cookie(fds[0]), &si, &res));
+	EXPECT_EQ(0, sock_get(s, rf_sock_cookie(fds[0]), &si, &res));
 	close(fds[0]);
 	close(fds[1]);
 }
@@ -1322,7 +1269,7 @@ TEST_F(nl, abort_unknown_cookie_enoent)
 	EXPECT_NE(0, res.msg[0]);
 	/* A cookie that existed: the socket closed. */
 	ASSERT_EQ(0, attached_pair(AF_INET, fds, false));
-	cookie = sock_cookie(fds[0]);
+	cookie = rf_sock_cookie(fds[0]);
 	close(fds[0]);
 	close(fds[1]);
 	EXPECT_EQ(-ENOENT, sock_abort(&self->s, cookie, &res));
@@ -1330,7 +1277,7 @@ TEST_F(nl, abort_unknown_cookie_enoent)
 
 /* ------------------------------------------------------- malformed --- */
 
-static int raw_xact(struct nlsock *s, struct nlreq *r, struct nlres *res)
+static int raw_xact(struct nlsock *s, struct rf_nlreq *r, struct nlres *res)
 {
 	return nl_xact(s, r, NULL, NULL, res);
 }
@@ -1338,11 +1285,11 @@ static int raw_xact(struct nlsock *s, struct nlreq *r, struct nlres *res)
 TEST_F(nl, malformed_requests_einval)
 {
 	struct nlres res;
-	struct nlreq r;
+	struct rf_nlreq r;
 	uint32_t small = 7;
 
 	/* Unknown attribute type. */
-	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_ABORT, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_ABORT, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, self->cookie[0]);
 	req_u32(&r, 200, 1);
 	EXPECT_EQ(-EINVAL, raw_xact(&self->s, &r, &res));
@@ -1350,7 +1297,7 @@ TEST_F(nl, malformed_requests_einval)
 	TH_LOG("unknown attribute: %s", res.msg);
 
 	/* A known attribute the command does not take. */
-	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_ABORT, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_ABORT, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, self->cookie[0]);
 	req_u32(&r, RECFRAME_A_MAX_RECORD, 4096);
 	EXPECT_EQ(-EINVAL, raw_xact(&self->s, &r, &res));
@@ -1358,28 +1305,28 @@ TEST_F(nl, malformed_requests_einval)
 	TH_LOG("attribute not taken: %s", res.msg);
 
 	/* Wrong length: a 4-byte cookie. */
-	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_GET, 0);
-	req_put(&r, RECFRAME_A_COOKIE, &small, sizeof(small));
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_GET, 0);
+	rf_nlreq_put(&r, RECFRAME_A_COOKIE, &small, sizeof(small));
 	EXPECT_EQ(-EINVAL, raw_xact(&self->s, &r, &res));
 	EXPECT_NE(0, res.msg[0]);
 	TH_LOG("wrong length: %s", res.msg);
 
 	/* Out of range: ERANGE, as the netlink core reports it. */
-	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, self->cookie[0]);
 	req_u8(&r, RECFRAME_A_RX_HEADER, 2);
 	EXPECT_EQ(-ERANGE, raw_xact(&self->s, &r, &res));
 	EXPECT_NE(0, res.msg[0]);
 	TH_LOG("out of range: %s", res.msg);
-	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_SET, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, self->cookie[0]);
 	req_u32(&r, RECFRAME_A_MAX_RECORD, 0);
 	EXPECT_EQ(-ERANGE, raw_xact(&self->s, &r, &res));
-	req_init(&r, self->s.family, RECFRAME_CMD_CONFIG_SET, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_CONFIG_SET, 0);
 	req_u32(&r, RECFRAME_A_CFG_RECORD_LIMIT, RECFRAME_RECORD_LIMIT + 1);
 	EXPECT_EQ(-ERANGE, raw_xact(&self->s, &r, &res));
 	EXPECT_NE(0, res.msg[0]);
-	req_init(&r, self->s.family, RECFRAME_CMD_CONFIG_SET, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_CONFIG_SET, 0);
 	req_u32(&r, RECFRAME_A_CFG_DEFAULT_MAX_RECORD, 65536);
 	EXPECT_EQ(-ERANGE, raw_xact(&self->s, &r, &res));
 	dump_req(&self->s, &r);
@@ -1392,36 +1339,36 @@ TEST_F(nl, malformed_requests_einval)
 		char addr[17] = { 0 };
 
 		dump_req(&self->s, &r);
-		req_put(&r, RECFRAME_A_FILTER_ADDR, addr, sizeof(addr));
+		rf_nlreq_put(&r, RECFRAME_A_FILTER_ADDR, addr, sizeof(addr));
 		EXPECT_EQ(-EINVAL, raw_xact(&self->s, &r, &res));
 		EXPECT_NE(0, res.msg[0]);
 		TH_LOG("oversized: %s", res.msg);
 		dump_req(&self->s, &r);
-		req_put(&r, RECFRAME_A_FILTER_ADDR, addr, 5);
+		rf_nlreq_put(&r, RECFRAME_A_FILTER_ADDR, addr, 5);
 		EXPECT_EQ(-EINVAL, raw_xact(&self->s, &r, &res));
 		EXPECT_NE(0, res.msg[0]);
 		TH_LOG("5-byte address: %s", res.msg);
 	}
 
 	/* Missing required attribute. */
-	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_ABORT, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_ABORT, 0);
 	EXPECT_EQ(-EINVAL, raw_xact(&self->s, &r, &res));
 	EXPECT_NE(0, res.msg[0]);
 	EXPECT_EQ(RECFRAME_A_COOKIE, res.miss_type);
 	TH_LOG("missing: %s", res.msg);
-	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_GET, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_GET, 0);
 	EXPECT_EQ(-EINVAL, raw_xact(&self->s, &r, &res));
 	EXPECT_EQ(RECFRAME_A_COOKIE, res.miss_type);
 
 	/* Filters belong to dumps. */
-	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_GET, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_GET, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, self->cookie[0]);
 	req_u16(&r, RECFRAME_A_FILTER_PORT, 80);
 	EXPECT_EQ(-EINVAL, raw_xact(&self->s, &r, &res));
 	EXPECT_NE(0, res.msg[0]);
 
 	/* Trailing bytes after the last attribute. */
-	req_init(&r, self->s.family, RECFRAME_CMD_SOCK_GET, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_SOCK_GET, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, self->cookie[0]);
 	r.n.nlmsg_len += 3;
 	EXPECT_EQ(-EINVAL, raw_xact(&self->s, &r, &res));
@@ -1429,14 +1376,14 @@ TEST_F(nl, malformed_requests_einval)
 	TH_LOG("trailing bytes: %s", res.msg);
 
 	/* Any attribute for a command that takes none. */
-	req_init(&r, self->s.family, RECFRAME_CMD_STATS_GET, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_STATS_GET, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, self->cookie[0]);
 	EXPECT_EQ(-EINVAL, raw_xact(&self->s, &r, &res));
 	EXPECT_NE(0, res.msg[0]);
 	TH_LOG("attribute to STATS_GET: %s", res.msg);
 
 	/* Reserved header field. */
-	req_init(&r, self->s.family, RECFRAME_CMD_STATS_GET, 0);
+	rf_nlreq_init(&r, self->s.family, RECFRAME_CMD_STATS_GET, 0);
 	r.g.reserved = 1;
 	EXPECT_EQ(-EINVAL, raw_xact(&self->s, &r, &res));
 	EXPECT_NE(0, res.msg[0]);
@@ -1462,7 +1409,7 @@ static int unpriv_checks(uint64_t cookie)
 	struct nlsock s;
 	struct nlres res;
 	struct stats st;
-	struct nlreq r;
+	struct rf_nlreq r;
 	int bad = 0;
 
 	if (nl_open(&s))
@@ -1475,7 +1422,7 @@ static int unpriv_checks(uint64_t cookie)
 	/* Changing is not. */
 	if (nl_simple(&s, RECFRAME_CMD_STATS_RESET, NULL, NULL, &res) != -EPERM)
 		bad |= 4;
-	req_init(&r, s.family, RECFRAME_CMD_SOCK_SET, 0);
+	rf_nlreq_init(&r, s.family, RECFRAME_CMD_SOCK_SET, 0);
 	req_u64(&r, RECFRAME_A_COOKIE, cookie);
 	req_u32(&r, RECFRAME_A_MAX_RECORD, 4096);
 	if (nl_xact(&s, &r, NULL, NULL, &res) != -EPERM)
@@ -1532,7 +1479,7 @@ TEST_F(nl, other_netns_invisible)
 	struct cookies c = { 0 };
 	struct sock_info si;
 	struct nlres res;
-	struct nlreq r;
+	struct rf_nlreq r;
 	pid_t pid;
 	char go;
 
@@ -1550,8 +1497,8 @@ TEST_F(nl, other_netns_invisible)
 		if (unshare(CLONE_NEWNET) || lo_up() ||
 		    attached_pair(AF_INET, fds, true) || nl_open(&s))
 			_exit(100);
-		ck[0] = sock_cookie(fds[0]);
-		ck[1] = sock_cookie(fds[1]);
+		ck[0] = rf_sock_cookie(fds[0]);
+		ck[1] = rf_sock_cookie(fds[1]);
 		/* This namespace sees exactly its own two sockets. */
 		dump_req(&s, &r);
 		if (dump_cookies(&s, &r, &mine, &res) || mine.n != 2)
@@ -1639,7 +1586,7 @@ TEST_F(nl, events_raw)
 
 	/* Attach: the client only, the server stays plain TCP. */
 	ASSERT_EQ(0, attached_pair(AF_INET, fds, false));
-	cookie = sock_cookie(fds[0]);
+	cookie = rf_sock_cookie(fds[0]);
 	EXPECT_TRUE(wait_event(&ev, RECFRAME_EVENT_ATTACH, cookie, &err));
 	EXPECT_EQ(0, err);
 
@@ -1696,7 +1643,7 @@ static int make_pairs(struct many *m, int from, int to)
 		for (j = 0; j < 2; j++) {
 			if (rf_attach(m->fds[i][j]))
 				goto out;
-			m->cookies[i][j] = sock_cookie(m->fds[i][j]);
+			m->cookies[i][j] = rf_sock_cookie(m->fds[i][j]);
 			m->closed[i][j] = false;
 		}
 	}
@@ -1747,7 +1694,7 @@ TEST_F_TIMEOUT(nl, dump_10000_sockets, 900)
 	struct nlres res, ra, rb;
 	struct nlsock s2;
 	struct many *m;
-	struct nlreq r;
+	struct rf_nlreq r;
 	int i, j, pi, pj, total = 2 * NPAIRS + 2;
 
 	ASSERT_TRUE(raise_nofile(2 * NPAIRS + 1024));
@@ -1898,8 +1845,8 @@ FIXTURE_SETUP(cli)
 	if (!cli_present())
 		SKIP(return, RF_CLI " not installed");
 	ASSERT_EQ(0, attached_pair(AF_INET, self->fds, true));
-	self->cookie[0] = sock_cookie(self->fds[0]);
-	self->cookie[1] = sock_cookie(self->fds[1]);
+	self->cookie[0] = rf_sock_cookie(self->fds[0]);
+	self->cookie[1] = rf_sock_cookie(self->fds[1]);
 }
 
 FIXTURE_TEARDOWN(cli)
@@ -2139,7 +2086,7 @@ TEST_F(cli, monitor_events)
 	ASSERT_TRUE(monitor_ready(out));
 
 	ASSERT_EQ(0, attached_pair(AF_INET, fds, false));
-	cookie = sock_cookie(fds[0]);
+	cookie = rf_sock_cookie(fds[0]);
 	ASSERT_EQ(5, send(fds[1], "\x17\x01\x03\x00\x01", 5, 0));
 	EXPECT_EQ(-1, recv(fds[0], buf, sizeof(buf), 0));
 	EXPECT_EQ(EINVAL, errno);

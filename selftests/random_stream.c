@@ -42,33 +42,18 @@ struct rec {
 	uint8_t type;
 };
 
-static uint64_t mix64(uint64_t x)
+/* A number in [lo, hi], drawn even when lo == hi (unlike rf_rrange()). */
+static uint64_t rnd_range(struct rf_rng *st, uint64_t lo, uint64_t hi)
 {
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static uint64_t rnd(uint64_t *state)
-{
-	*state += 0x9e3779b97f4a7c15ULL;
-	return mix64(*state);
-}
-
-/* A number in [lo, hi]. */
-static uint64_t rnd_range(uint64_t *state, uint64_t lo, uint64_t hi)
-{
-	return lo + rnd(state) % (hi - lo + 1);
+	return lo + rf_rnd(st) % (hi - lo + 1);
 }
 
 /* Size and type of record @i. */
 static void rec_desc(const struct stream *s, uint64_t i, struct rec *r)
 {
-	uint64_t st = s->seed ^ mix64(i + 1);
+	struct rf_rng st = { s->seed ^ rf_mix64(i + 1) };
 
-	switch (rnd(&st) % 10) {
+	switch (rf_rnd(&st) % 10) {
 	case 0:
 		r->len = 0;
 		break;
@@ -94,42 +79,15 @@ static void rec_desc(const struct stream *s, uint64_t i, struct rec *r)
 static void rec_payload(const struct stream *s, uint64_t i, size_t off,
 			uint8_t *buf, size_t n)
 {
-	uint64_t key = mix64(s->seed ^ mix64(~i)), v = 0;
+	uint64_t key = rf_mix64(s->seed ^ rf_mix64(~i)), v = 0;
 	size_t j, p;
 
 	for (j = 0; j < n; j++) {
 		p = off + j;
 		if (!j || !(p & 7))
-			v = mix64(key + (p >> 3));
+			v = rf_mix64(key + (p >> 3));
 		buf[j] = v >> (8 * (p & 7));
 	}
-}
-
-static unsigned int hdr_encode(const struct stream *s, uint8_t *hdr,
-			       uint8_t type, uint32_t len)
-{
-	const struct recframe_framing *fr = &s->fr;
-	uint64_t field;
-	unsigned int i, shift;
-
-	if (fr->format == RECFRAME_FORMAT_TLS) {
-		hdr[0] = type;
-		hdr[1] = 0x03;
-		hdr[2] = 0x03;
-		hdr[3] = len >> 8;
-		hdr[4] = len;
-		return 5;
-	}
-	field = (int64_t)len - fr->len_adjust;
-	memset(hdr, 0, fr->hdr_len);
-	for (i = 0; i < fr->len_size; i++) {
-		shift = fr->flags & RECFRAME_F_LITTLE_ENDIAN ?
-			8 * i : 8 * (fr->len_size - 1 - i);
-		hdr[fr->len_off + i] = field >> shift;
-	}
-	if (fr->flags & RECFRAME_F_TYPE)
-		hdr[fr->type_off] = type;
-	return fr->hdr_len;
 }
 
 /* What a reader sees of record @i: the payload, or header and payload. */
@@ -147,7 +105,7 @@ static void rec_visible_bytes(const struct stream *s, uint64_t i,
 	size_t h;
 
 	if (s->rx_header) {
-		hdr_encode(s, hdr, r->type, r->len);
+		rf_hdr_encode(&s->fr, hdr, r->type, r->len);
 		for (; n && off < s->hlen; n--)
 			*buf++ = hdr[off++];
 		h = s->hlen;
@@ -155,14 +113,6 @@ static void rec_visible_bytes(const struct stream *s, uint64_t i,
 		h = 0;
 	}
 	rec_payload(s, i, off - h, buf, n);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* ------------------------------------------------------------------------
@@ -182,38 +132,21 @@ struct sender {
 
 static bool sender_done(struct sender *snd, uint64_t i)
 {
-	return i >= RF_MAX_RECORDS || now_s() > snd->deadline;
+	return i >= RF_MAX_RECORDS || rf_now_s() > snd->deadline;
 }
 
 static int send_piece(int fd, int type, const void *buf, size_t len,
 		      int flags)
 {
-	union {
-		char buf[CMSG_SPACE(1)];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cmsg;
-
-	if (type >= 0) {
-		memset(&cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = sizeof(cbuf.buf);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_RECFRAME;
-		cmsg->cmsg_type = RECFRAME_RECORD_TYPE;
-		cmsg->cmsg_len = CMSG_LEN(1);
-		*CMSG_DATA(cmsg) = type;
-	}
-	return sendmsg(fd, &msg, flags | MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+	return rf_send_rec(fd, type, buf, len, flags | MSG_NOSIGNAL) ==
+	       (ssize_t)len ? 0 : -1;
 }
 
-static size_t piece_len(uint64_t *st, size_t left)
+static size_t piece_len(struct rf_rng *st, size_t left)
 {
 	size_t max;
 
-	switch (rnd(st) % 4) {
+	switch (rf_rnd(st) % 4) {
 	case 0:
 		max = 16;
 		break;
@@ -232,7 +165,8 @@ static size_t piece_len(uint64_t *st, size_t left)
 static void send_records(struct sender *snd, uint8_t *buf)
 {
 	const struct stream *s = snd->s;
-	uint64_t st = s->seed ^ 0x73656e64, i;
+	struct rf_rng st = { s->seed ^ 0x73656e64 };
+	uint64_t i;
 	size_t off, n;
 	struct rec r;
 	bool closing;
@@ -245,14 +179,14 @@ static void send_records(struct sender *snd, uint8_t *buf)
 		snd->records++;
 		snd->bytes += r.len;
 		snd->empty += !r.len;
-		if (!r.len || rnd(&st) % 2) {
+		if (!r.len || rf_rnd(&st) % 2) {
 			snd->pieces++;
 			if (send_piece(snd->fd, type, buf, r.len, 0))
 				goto fail;
 			continue;
 		}
 		/* Sometimes every piece has MSG_MORE and an empty send ends it. */
-		closing = !(rnd(&st) % 8);
+		closing = !(rf_rnd(&st) % 8);
 		for (off = 0; off < r.len; off += n) {
 			n = piece_len(&st, r.len - off);
 			snd->pieces++;
@@ -273,7 +207,8 @@ fail:
 static void write_records(struct sender *snd, uint8_t *buf)
 {
 	const struct stream *s = snd->s;
-	uint64_t st = s->seed ^ 0x77726974, i = 0;
+	struct rf_rng st = { s->seed ^ 0x77726974 };
+	uint64_t i = 0;
 	size_t rec_len = 0, rec_off = 0, piece, fill, n;
 	uint8_t *rec = buf + RF_PIECE_MAX;
 	bool end = false;
@@ -289,7 +224,8 @@ static void write_records(struct sender *snd, uint8_t *buf)
 					break;
 				}
 				rec_desc(s, i, &r);
-				rec_len = hdr_encode(s, rec, r.type, r.len);
+				rec_len = rf_hdr_encode(&s->fr, rec, r.type,
+							r.len);
 				rec_payload(s, i, 0, rec + rec_len, r.len);
 				rec_len += r.len;
 				rec_off = 0;
@@ -464,42 +400,6 @@ static int v_check(struct verifier *v, const uint8_t *buf, size_t n,
 	return 0;
 }
 
-static ssize_t recv_rec(int fd, void *buf, size_t len, int flags, int *type,
-			int *mflags)
-{
-	union {
-		char buf[CMSG_SPACE(1) + 64];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf.buf,
-		.msg_controllen = sizeof(cbuf.buf),
-	};
-	struct cmsghdr *cmsg;
-	ssize_t n;
-
-	n = recvmsg(fd, &msg, flags);
-	*type = -1;
-	*mflags = n < 0 ? 0 : msg.msg_flags;
-	for (cmsg = n < 0 ? NULL : CMSG_FIRSTHDR(&msg); cmsg;
-	     cmsg = CMSG_NXTHDR(&msg, cmsg))
-		if (cmsg->cmsg_level == SOL_RECFRAME &&
-		    cmsg->cmsg_type == RECFRAME_RECORD_TYPE)
-			*type = *CMSG_DATA(cmsg);
-	return n;
-}
-
-static void get_info(int fd, struct recframe_info *info)
-{
-	socklen_t len = sizeof(*info);
-
-	memset(info, 0, sizeof(*info));
-	getsockopt(fd, SOL_RECFRAME, RECFRAME_INFO, info, &len);
-}
-
 /* poll() saw no complete record for too long: say what the kernel holds. */
 static int fail_stalled(struct verifier *v, int fd)
 {
@@ -507,7 +407,7 @@ static int fail_stalled(struct verifier *v, int fd)
 	struct rec r;
 	int inq = -1;
 
-	get_info(fd, &info);
+	rf_get_info(fd, &info);
 	ioctl(fd, SIOCINQ, &inq);
 	return fail(v, "no POLLIN in %d ms at record %llu (%u bytes, %u read); SIOCINQ %d, state %#x, rx_queued %llu, rx_copy_fallback %llu",
 		    RF_TIMEOUT_MS, (unsigned long long)v->i,
@@ -525,16 +425,16 @@ static const char * const op_names[] = { "plain", "peek", "waitall",
  * One random read. Returns 1 at end of stream, 0 to go on, -1 on a
  * failure described in v->err.
  */
-static int read_once(struct verifier *v, int fd, uint64_t *st, uint8_t *buf,
-		     size_t bufsize, uint64_t op_count[OP_NUM])
+static int read_once(struct verifier *v, int fd, struct rf_rng *st,
+		     uint8_t *buf, size_t bufsize, uint64_t op_count[OP_NUM])
 {
-	int op = rnd(st) % OP_NUM, type, mflags, ptype, pflags;
+	int op = rf_rnd(st) % OP_NUM, type, mflags, ptype, pflags;
 	size_t asked, span = v->s->max + v->s->hlen;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	uint8_t *peeked = buf + bufsize / 2;
 	ssize_t n, p;
 
-	switch (rnd(st) % 10) {
+	switch (rf_rnd(st) % 10) {
 	case 0:
 		asked = rnd_range(st, 1, 16);
 		break;
@@ -557,20 +457,20 @@ static int read_once(struct verifier *v, int fd, uint64_t *st, uint8_t *buf,
 
 	switch (op) {
 	case OP_PEEK:
-		p = recv_rec(fd, peeked, asked, MSG_PEEK, &ptype, &pflags);
+		p = rf_recv_rec(fd, peeked, asked, MSG_PEEK, &ptype, &pflags);
 		if (p < 0)
 			return fail(v, "MSG_PEEK of %zu: %s", asked,
 				    strerror(errno));
 		if (p > 0 && v_check(v, peeked, p, asked, ptype, pflags, false,
 				     true))
 			return -1;
-		n = recv_rec(fd, buf, asked, 0, &type, &mflags);
+		n = rf_recv_rec(fd, buf, asked, 0, &type, &mflags);
 		if (n != p || (n > 0 && memcmp(buf, peeked, n)))
 			return fail(v, "read of %zu after MSG_PEEK: %zd bytes, peek gave %zd",
 				    asked, n, p);
 		break;
 	case OP_WAITALL:
-		n = recv_rec(fd, buf, asked, MSG_WAITALL, &type, &mflags);
+		n = rf_recv_rec(fd, buf, asked, MSG_WAITALL, &type, &mflags);
 		break;
 	case OP_DONTWAIT:
 		if (poll(&pfd, 1, RF_TIMEOUT_MS) != 1)
@@ -578,13 +478,13 @@ static int read_once(struct verifier *v, int fd, uint64_t *st, uint8_t *buf,
 		if (pfd.revents & POLLERR)
 			return fail(v, "POLLERR at record %llu",
 				    (unsigned long long)v->i);
-		n = recv_rec(fd, buf, asked, MSG_DONTWAIT, &type, &mflags);
+		n = rf_recv_rec(fd, buf, asked, MSG_DONTWAIT, &type, &mflags);
 		/* POLLIN may have been for empty records consumed silently. */
 		if (n < 0 && errno == EAGAIN && v->skipped_empty)
 			return 0;
 		break;
 	default:
-		n = recv_rec(fd, buf, asked, 0, &type, &mflags);
+		n = rf_recv_rec(fd, buf, asked, 0, &type, &mflags);
 		break;
 	}
 	if (n < 0)
@@ -660,25 +560,6 @@ FIXTURE_VARIANT_ADD(stream, len32_raw_sender_rx_header)
 	.rx_header = true,
 };
 
-static int set_timeo(int fd, int opt, int ms)
-{
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
-
-	return setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
-}
-
-static int set_int(int fd, int level, int opt, int val)
-{
-	return setsockopt(fd, level, opt, &val, sizeof(val));
-}
-
-static uint64_t env_u64(const char *name, uint64_t def)
-{
-	const char *val = getenv(name);
-
-	return val && *val ? strtoull(val, NULL, 0) : def;
-}
-
 FIXTURE_SETUP(stream)
 {
 	const struct recframe_framing *fr = &variant->fr;
@@ -687,20 +568,18 @@ FIXTURE_SETUP(stream)
 	if (!rf_available())
 		SKIP(return, "recframe ULP not registered");
 	ASSERT_EQ(0, rf_tcp_pair(AF_INET, self->fds));
-	ASSERT_EQ(0, set_int(self->fds[0], SOL_TCP, TCP_NODELAY, 1));
-	ASSERT_EQ(0, set_timeo(self->fds[0], SO_SNDTIMEO, RF_TIMEOUT_MS));
-	ASSERT_EQ(0, set_timeo(self->fds[1], SO_RCVTIMEO, RF_TIMEOUT_MS));
+	ASSERT_EQ(0, rf_set_int(self->fds[0], SOL_TCP, TCP_NODELAY, 1));
+	ASSERT_EQ(0, rf_set_timeo(self->fds[0], SO_SNDTIMEO, RF_TIMEOUT_MS));
+	ASSERT_EQ(0, rf_set_timeo(self->fds[1], SO_RCVTIMEO, RF_TIMEOUT_MS));
 	if (!variant->raw_sender) {
 		ASSERT_EQ(0, rf_attach(self->fds[0]));
-		ASSERT_EQ(0, setsockopt(self->fds[0], SOL_RECFRAME,
-					RECFRAME_FRAMING, fr, sizeof(*fr)));
+		ASSERT_EQ(0, rf_set_framing(self->fds[0], fr));
 	}
 	ASSERT_EQ(0, rf_attach(self->fds[1]));
-	ASSERT_EQ(0, setsockopt(self->fds[1], SOL_RECFRAME, RECFRAME_FRAMING,
-				fr, sizeof(*fr)));
+	ASSERT_EQ(0, rf_set_framing(self->fds[1], fr));
 	if (variant->rx_header)
-		ASSERT_EQ(0, set_int(self->fds[1], SOL_RECFRAME,
-				     RECFRAME_RX_HEADER, 1));
+		ASSERT_EQ(0, rf_set_int(self->fds[1], SOL_RECFRAME,
+					RECFRAME_RX_HEADER, 1));
 }
 
 FIXTURE_TEARDOWN(stream)
@@ -713,10 +592,11 @@ FIXTURE_TEARDOWN(stream)
 
 TEST_F_TIMEOUT(stream, random_records, 180)
 {
-	uint64_t seconds = env_u64("RF_SECONDS", RF_DEFAULT_SECONDS);
-	uint64_t op_count[OP_NUM] = {}, st, end;
+	uint64_t seconds = rf_env_u64("RF_SECONDS", RF_DEFAULT_SECONDS);
+	uint64_t op_count[OP_NUM] = {}, end;
 	struct recframe_info rx, tx;
 	struct verifier v = {};
+	struct rf_rng st;
 	struct sender snd = {};
 	struct stream s = {};
 	double start, limit;
@@ -726,11 +606,10 @@ TEST_F_TIMEOUT(stream, random_records, 180)
 	int ret = 0;
 
 	s.fr = variant->fr;
-	s.seed = env_u64("RF_SEED", RF_DEFAULT_SEED);
-	s.hlen = s.fr.format == RECFRAME_FORMAT_TLS ? 5 : s.fr.hdr_len;
+	s.seed = rf_env_u64("RF_SEED", RF_DEFAULT_SEED);
+	s.hlen = rf_fmt_hdr_len(&s.fr);
 	s.max = s.fr.max_record;
-	s.typed = s.fr.format == RECFRAME_FORMAT_TLS ||
-		  (s.fr.flags & RECFRAME_F_TYPE);
+	s.typed = rf_fmt_typed(&s.fr);
 	s.rx_header = variant->rx_header;
 	TH_LOG("seed %llu (RF_SEED), %llu s (RF_SECONDS)",
 	       (unsigned long long)s.seed, (unsigned long long)seconds);
@@ -743,7 +622,7 @@ TEST_F_TIMEOUT(stream, random_records, 180)
 	v.s = &s;
 	v.snd = &snd;
 
-	start = now_s();
+	start = rf_now_s();
 	snd.s = &s;
 	snd.fd = self->fds[0];
 	snd.raw = variant->raw_sender;
@@ -753,13 +632,13 @@ TEST_F_TIMEOUT(stream, random_records, 180)
 
 	/* Well past the sender's budget: a stall fails instead of hanging. */
 	limit = start + seconds + 60;
-	st = s.seed ^ 0x72656164;
+	st.s = s.seed ^ 0x72656164;
 	v_settle(&v);
 	while (!ret) {
 		ret = read_once(&v, self->fds[1], &st, buf, bufsize, op_count);
-		if (!ret && now_s() > limit)
+		if (!ret && rf_now_s() > limit)
 			ret = fail(&v, "still reading after %.0f s",
-				   now_s() - start);
+				   rf_now_s() - start);
 	}
 	if (ret < 0) {
 		/* Unblock the sender. */
@@ -777,8 +656,8 @@ TEST_F_TIMEOUT(stream, random_records, 180)
 		       (unsigned long long)snd.records);
 	EXPECT_EQ(0, v.off);
 
-	get_info(self->fds[1], &rx);
-	get_info(self->fds[0], &tx);
+	rf_get_info(self->fds[1], &rx);
+	rf_get_info(self->fds[0], &tx);
 	TH_LOG("%llu records (%llu empty), %llu payload bytes, %llu sends/writes, %llu reads (plain %llu, peek %llu, waitall %llu, dontwait %llu) in %.1f s",
 	       (unsigned long long)snd.records, (unsigned long long)snd.empty,
 	       (unsigned long long)snd.bytes, (unsigned long long)snd.pieces,
@@ -786,7 +665,7 @@ TEST_F_TIMEOUT(stream, random_records, 180)
 	       (unsigned long long)op_count[OP_PLAIN],
 	       (unsigned long long)op_count[OP_PEEK],
 	       (unsigned long long)op_count[OP_WAITALL],
-	       (unsigned long long)op_count[OP_DONTWAIT], now_s() - start);
+	       (unsigned long long)op_count[OP_DONTWAIT], rf_now_s() - start);
 	TH_LOG("rx: records %llu bytes %llu empty %llu rx_copy_fallback %llu; tx: records %llu bytes %llu tx_alloc %llu",
 	       (unsigned long long)rx.rx_records,
 	       (unsigned long long)rx.rx_bytes,

@@ -63,51 +63,12 @@
 
 /* ------------------------------------------------------------ random --- */
 
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static uint64_t rnd(struct rng *r)
-{
-	r->s += 0x9e3779b97f4a7c15ULL;
-	return mix64(r->s);
-}
-
-static uint64_t rrange(struct rng *r, uint64_t lo, uint64_t hi)
-{
-	if (hi <= lo)
-		return lo;
-	return lo + rnd(r) % (hi - lo + 1);
-}
-
-static bool chance(struct rng *r, unsigned int pct)
-{
-	return rnd(r) % 100 < pct;
-}
-
-static void rfill(struct rng *r, uint8_t *p, size_t n)
+static void rfill(struct rf_rng *r, uint8_t *p, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		p[i] = rnd(r);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+		p[i] = rf_rnd(r);
 }
 
 /* ------------------------------------------------------------ buffers --- */
@@ -132,7 +93,7 @@ static size_t buf_add(struct buf *b, size_t n)
 	return off;
 }
 
-static size_t buf_rand(struct buf *b, struct rng *r, size_t n)
+static size_t buf_rand(struct buf *b, struct rf_rng *r, size_t n)
 {
 	size_t off = buf_add(b, n);
 
@@ -246,28 +207,28 @@ static void stream_free(struct stream *s)
 
 /* --------------------------------------------------- framing records --- */
 
-static void pick_format(struct stream *s, struct rng *r)
+static void pick_format(struct stream *s, struct rf_rng *r)
 {
 	struct recframe_framing *fr = &s->fr;
 	uint64_t lim;
 
 	memset(fr, 0, sizeof(*fr));
 	fr->format = RECFRAME_FORMAT_LENGTH;
-	switch (rnd(r) % 7) {
+	switch (rf_rnd(r) % 7) {
 	case 0:
 		fr->format = RECFRAME_FORMAT_TLS;
-		switch (rnd(r) % 4) {
+		switch (rf_rnd(r) % 4) {
 		case 0:
 			fr->max_record = 16384;
 			break;
 		case 1:
-			fr->max_record = rrange(r, 1, 300);
+			fr->max_record = rf_rrange(r, 1, 300);
 			break;
 		case 2:
 			fr->max_record = 65535;
 			break;
 		default:
-			fr->max_record = rrange(r, 1, 20000);
+			fr->max_record = rf_rrange(r, 1, 20000);
 			break;
 		}
 		s->hlen = 5;
@@ -295,8 +256,8 @@ static void pick_format(struct stream *s, struct rng *r)
 		fr->len_off = 1;
 		fr->len_size = 3;
 		fr->flags = RECFRAME_F_TYPE |
-			    (chance(r, 50) ? RECFRAME_F_LITTLE_ENDIAN : 0);
-		fr->len_adjust = -(int32_t)rrange(r, 0, 6);
+			    (rf_chance(r, 50) ? RECFRAME_F_LITTLE_ENDIAN : 0);
+		fr->len_adjust = -(int32_t)rf_rrange(r, 0, 6);
 		break;
 	case 5:		/* 8-byte little-endian length, type at the end */
 		fr->hdr_len = 12;
@@ -304,17 +265,17 @@ static void pick_format(struct stream *s, struct rng *r)
 		fr->len_size = 8;
 		fr->type_off = 11;
 		fr->flags = RECFRAME_F_TYPE | RECFRAME_F_LITTLE_ENDIAN;
-		fr->len_adjust = chance(r, 50) ? -12 : 0;
+		fr->len_adjust = rf_chance(r, 50) ? -12 : 0;
 		break;
 	default:	/* 1-byte length, a type byte after it */
 		fr->hdr_len = 3;
 		fr->len_off = 1;
 		fr->len_size = 1;
 		fr->type_off = 2;
-		fr->flags = chance(r, 50) ? RECFRAME_F_TYPE : 0;
+		fr->flags = rf_chance(r, 50) ? RECFRAME_F_TYPE : 0;
 		if (!(fr->flags & RECFRAME_F_TYPE))
 			fr->type_off = 0;
-		fr->len_adjust = chance(r, 50) ? -3 : 0;
+		fr->len_adjust = rf_chance(r, 50) ? -3 : 0;
 		break;
 	}
 	s->hlen = fr->hdr_len;
@@ -325,21 +286,21 @@ static void pick_format(struct stream *s, struct rng *r)
 	lim = s->fmax + fr->len_adjust;
 	if (lim > RECFRAME_RECORD_LIMIT)
 		lim = RECFRAME_RECORD_LIMIT;
-	switch (rnd(r) % 5) {
+	switch (rf_rnd(r) % 5) {
 	case 0:
 		fr->max_record = lim;
 		break;
 	case 1:
-		fr->max_record = rrange(r, 1, lim < 300 ? lim : 300);
+		fr->max_record = rf_rrange(r, 1, lim < 300 ? lim : 300);
 		break;
 	case 2:
-		fr->max_record = rrange(r, 1, lim < 262144 ? lim : 262144);
+		fr->max_record = rf_rrange(r, 1, lim < 262144 ? lim : 262144);
 		break;
 	default:
-		fr->max_record = rrange(r, 1, lim < 20000 ? lim : 20000);
+		fr->max_record = rf_rrange(r, 1, lim < 20000 ? lim : 20000);
 		break;
 	}
-	if (fr->max_record > 262144 && chance(r, 80))
+	if (fr->max_record > 262144 && rf_chance(r, 80))
 		fr->max_record = 262144;
 	snprintf(s->desc, sizeof(s->desc),
 		 "framing hdr %u len@%u/%u%s adj %d%s max %u",
@@ -349,68 +310,54 @@ static void pick_format(struct stream *s, struct rng *r)
 }
 
 /* A header with a raw length field value; ignored bytes are garbage. */
-static size_t put_hdr(struct stream *s, struct rng *r, uint8_t type,
+static size_t put_hdr(struct stream *s, struct rf_rng *r, uint8_t type,
 		      uint64_t field)
 {
 	const struct recframe_framing *fr = &s->fr;
 	size_t off = buf_add(&s->wire, s->hlen);
 	uint8_t *h = s->wire.p + off;
-	unsigned int i;
 
 	if (fr->format == RECFRAME_FORMAT_TLS) {
 		h[0] = type;
 		h[1] = 3;
-		h[2] = chance(r, 70) ? 3 : rnd(r);	/* not checked */
+		h[2] = rf_chance(r, 70) ? 3 : rf_rnd(r);	/* not checked */
 		h[3] = field >> 8;
 		h[4] = field;
 		return off;
 	}
 	rfill(r, h, s->hlen);
-	for (i = 0; i < fr->len_size; i++) {
-		unsigned int shift = fr->flags & RECFRAME_F_LITTLE_ENDIAN ?
-				     8 * i : 8 * (fr->len_size - 1 - i);
-
-		h[fr->len_off + i] = field >> shift;
-	}
+	rf_len_put(fr, h, field);
 	if (s->typed)
 		h[fr->type_off] = type;
 	return off;
 }
 
-static uint8_t pick_type(struct rng *r, bool tls13)
+static uint8_t pick_type(struct rf_rng *r, bool tls13)
 {
 	static const uint8_t common[] = { 20, 21, 22, 24, 25, 1, 255 };
 	uint8_t t;
 
-	if (chance(r, 40))
-		return common[rnd(r) % sizeof(common)];
+	if (rf_chance(r, 40))
+		return common[rf_rnd(r) % sizeof(common)];
 	do {
-		t = rnd(r);
+		t = rf_rnd(r);
 	} while (t == TLS_DATA || !t || (tls13 && !t));
 	return t;
 }
 
-static uint32_t pick_len(struct rng *r, uint32_t max, bool allow_empty)
+static uint32_t pick_len(struct rf_rng *r, uint32_t max, bool allow_empty)
 {
 	uint32_t len;
 
-	switch (rnd(r) % 20) {
-	case 0:
-	case 1:
+	switch (rf_rnd(r) % 20) {
+	case 0 ... 1:
 		len = 0;
 		break;
-	case 2:
-	case 3:
-	case 4:
-	case 5:
-	case 6:
-		len = rrange(r, 1, 64);
+	case 2 ... 6:
+		len = rf_rrange(r, 1, 64);
 		break;
-	case 7:
-	case 8:
-	case 9:
-	case 10:
-		len = rrange(r, 65, 2048);
+	case 7 ... 10:
+		len = rf_rrange(r, 65, 2048);
 		break;
 	case 11:
 		len = max;
@@ -419,7 +366,7 @@ static uint32_t pick_len(struct rng *r, uint32_t max, bool allow_empty)
 		len = max ? max - 1 : 0;
 		break;
 	default:
-		len = rrange(r, 0, max < 16384 ? max : 16384);
+		len = rf_rrange(r, 0, max < 16384 ? max : 16384);
 		break;
 	}
 	if (len > max)
@@ -429,11 +376,11 @@ static uint32_t pick_len(struct rng *r, uint32_t max, bool allow_empty)
 	return len;
 }
 
-static void gen_framing(struct stream *s, struct rng *r)
+static void gen_framing(struct stream *s, struct rf_rng *r)
 {
 	const struct recframe_framing *fr = &s->fr;
 	uint32_t max;
-	int n = rrange(r, 1, chance(r, 20) ? 80 : 25), i;
+	int n = rf_rrange(r, 1, rf_chance(r, 20) ? 80 : 25), i;
 	size_t off, cut;
 	uint64_t v;
 	struct rec *rc;
@@ -441,10 +388,10 @@ static void gen_framing(struct stream *s, struct rng *r)
 
 	pick_format(s, r);
 	max = fr->max_record;
-	s->rx_header = chance(r, 25);
+	s->rx_header = rf_chance(r, 25);
 	for (i = 0; i < n; i++) {
 		uint8_t type = s->typed ?
-			(chance(r, 70) ? TLS_DATA : pick_type(r, false)) : 0;
+			(rf_chance(r, 70) ? TLS_DATA : pick_type(r, false)) : 0;
 		uint32_t len = pick_len(r, max, true);
 
 		if (s->wire.len + len > FZ_WIRE_MAX)
@@ -467,7 +414,7 @@ static void gen_framing(struct stream *s, struct rng *r)
 
 	/* The terminal event. */
 	s->end = END_FIN;
-	pick = rnd(r) % 100;
+	pick = rf_rnd(r) % 100;
 	if (pick < 30) {
 		s->term = T_EOF;
 		return;
@@ -481,20 +428,20 @@ static void gen_framing(struct stream *s, struct rng *r)
 		s->end = rst ? END_RST : END_FIN;
 		s->how = E_HDR;
 		s->err = EPROTO;
-		if (rst && chance(r, 40))
+		if (rst && rf_chance(r, 40))
 			return;		/* reset at a record boundary */
 		off = put_hdr(s, r, TLS_DATA,
 			      (uint64_t)((int64_t)len - fr->len_adjust));
 		buf_rand(&s->wire, r, len);
 		/* hlen >= 2: there is always a place to cut. */
-		s->wire.len = off + rrange(r, 1, s->hlen + len - 1);
+		s->wire.len = off + rf_rrange(r, 1, s->hlen + len - 1);
 		return;
 	}
 
 	/* A bad header: whichever this format can express. */
 	s->term = T_ERR;
 	s->how = E_HDR;
-	s->end = chance(r, 50) ? END_FIN : END_OPEN;
+	s->end = rf_chance(r, 50) ? END_FIN : END_OPEN;
 	if (fr->format != RECFRAME_FORMAT_TLS && fr->len_adjust >= 0 &&
 	    s->fmax <= (uint64_t)((int64_t)max - fr->len_adjust)) {
 		/* Nothing is malformed in this format: a clean end. */
@@ -503,17 +450,18 @@ static void gen_framing(struct stream *s, struct rng *r)
 		return;
 	}
 	for (;;) {
-		pick = rnd(r) % 3;
+		pick = rf_rnd(r) % 3;
 		if (pick == 0 && fr->format == RECFRAME_FORMAT_TLS) {
-			off = put_hdr(s, r, TLS_DATA, rnd(r) & 0xffff);
+			off = put_hdr(s, r, TLS_DATA, rf_rnd(r) & 0xffff);
 			do {
-				s->wire.p[off + 1] = rnd(r);
+				s->wire.p[off + 1] = rf_rnd(r);
 			} while (s->wire.p[off + 1] == 3);
 			s->err = EINVAL;
 			break;
 		}
 		if (pick == 1 && fr->len_adjust < 0) {
-			put_hdr(s, r, TLS_DATA, rrange(r, 0, -fr->len_adjust - 1));
+			put_hdr(s, r, TLS_DATA,
+				rf_rrange(r, 0, -fr->len_adjust - 1));
 			s->err = EBADMSG;
 			break;
 		}
@@ -521,19 +469,19 @@ static void gen_framing(struct stream *s, struct rng *r)
 		    s->fmax > (uint64_t)((int64_t)max - fr->len_adjust)) {
 			uint64_t lo = (int64_t)max - fr->len_adjust + 1;
 
-			if (fr->len_size == 8 && chance(r, 30))
-				v = rnd(r) | (1ULL << 32);
-			else if (chance(r, 50))
+			if (fr->len_size == 8 && rf_chance(r, 30))
+				v = rf_rnd(r) | (1ULL << 32);
+			else if (rf_chance(r, 50))
 				v = lo;		/* max + 1 */
 			else
-				v = rrange(r, lo, s->fmax);
+				v = rf_rrange(r, lo, s->fmax);
 			put_hdr(s, r, TLS_DATA, v);
 			s->err = EMSGSIZE;
 			break;
 		}
 	}
 	/* Whatever follows a bad header is never looked at. */
-	cut = rrange(r, 0, 64);
+	cut = rf_rrange(r, 0, 64);
 	buf_rand(&s->wire, r, cut);
 }
 
@@ -594,8 +542,9 @@ static unsigned int tls_max_payload(const struct stream *s)
  * the whole plaintext (TLS 1.3: content, type and padding). Returns the
  * record's offset in the wire.
  */
-static size_t tls_put(struct stream *s, struct rng *r, int e, uint64_t seq,
-		      uint8_t type, const uint8_t *pt, uint32_t ptlen)
+static size_t tls_put(struct stream *s, struct rf_rng *r, int e,
+		      uint64_t seq, uint8_t type, const uint8_t *pt,
+		      uint32_t ptlen)
 {
 	uint32_t plen = s->explicit_iv + ptlen + TLS_TAG;
 	size_t off = buf_add(&s->wire, 5 + plen);
@@ -630,10 +579,10 @@ static size_t tls_put(struct stream *s, struct rng *r, int e, uint64_t seq,
 	return off;
 }
 
-static void gen_tls(struct stream *s, struct rng *r)
+static void gen_tls(struct stream *s, struct rf_rng *r)
 {
 	uint8_t *pt = malloc(TLS_MAX_PLAIN + 256);
-	int n = rrange(r, 1, chance(r, 20) ? 60 : 20), i, e = 0, j;
+	int n = rf_rrange(r, 1, rf_chance(r, 20) ? 60 : 20), i, e = 0, j;
 	uint64_t seq;
 	bool exhaust;
 	size_t off, cut;
@@ -643,8 +592,8 @@ static void gen_tls(struct stream *s, struct rng *r)
 	if (!pt)
 		abort();
 	s->tls = true;
-	s->version = chance(r, 50) ? TLS_1_2_VERSION : TLS_1_3_VERSION;
-	s->c = &ciphers[rnd(r) % (sizeof(ciphers) / sizeof(ciphers[0]))];
+	s->version = rf_chance(r, 50) ? TLS_1_2_VERSION : TLS_1_3_VERSION;
+	s->c = &ciphers[rf_rnd(r) % (sizeof(ciphers) / sizeof(ciphers[0]))];
 	s->explicit_iv = !v13(s) && s->c->saltlen ? 8 : 0;
 	for (j = 0; j < FZ_MAX_EPOCHS; j++) {
 		rfill(r, s->keys[j].key, sizeof(s->keys[j].key));
@@ -652,20 +601,20 @@ static void gen_tls(struct stream *s, struct rng *r)
 		rfill(r, s->keys[j].salt, sizeof(s->keys[j].salt));
 	}
 	/* Sometimes the sequence number runs out before the last record. */
-	exhaust = chance(r, 6);
-	s->seq0 = exhaust ? ~0ULL - (n - 1) : rnd(r) >> rrange(r, 1, 63);
+	exhaust = rf_chance(r, 6);
+	s->seq0 = exhaust ? ~0ULL - (n - 1) : rf_rnd(r) >> rf_rrange(r, 1, 63);
 	seq = s->seq0;
 	snprintf(s->desc, sizeof(s->desc), "tls 1.%d %s seq0 %#llx",
 		 v13(s) ? 3 : 2, s->c->name, (unsigned long long)s->seq0);
 
 	for (i = 0; i < n; i++) {
-		bool ctl = chance(r, 30);
+		bool ctl = rf_chance(r, 30);
 		uint8_t type = ctl ? pick_type(r, v13(s)) : TLS_DATA;
 		uint32_t len, pad = 0, ptlen;
 
 		rc = rec_new(s);
 		if (v13(s) && !exhaust && e + 1 < FZ_MAX_EPOCHS &&
-		    chance(r, 6)) {
+		    rf_chance(r, 6)) {
 			/* KeyUpdate: handshake type 24, length 1, request. */
 			type = TLS_HANDSHAKE;
 			len = 5;
@@ -673,20 +622,21 @@ static void gen_tls(struct stream *s, struct rng *r)
 			pt[1] = 0;
 			pt[2] = 0;
 			pt[3] = 1;
-			pt[4] = rnd(r) & 1;
+			pt[4] = rf_rnd(r) & 1;
 			rc->ku = true;
 		} else {
 			/* An empty control record reads as 0: not here. */
 			len = pick_len(r, TLS_MAX_PLAIN, !ctl);
-			if (ctl && len > 2048 && chance(r, 70))
+			if (ctl && len > 2048 && rf_chance(r, 70))
 				len = len % 2048 + 1;
 			rfill(r, pt, len);
 		}
-		if (v13(s) && chance(r, 30)) {
+		if (v13(s) && rf_chance(r, 30)) {
 			uint32_t room = TLS_MAX_PLAIN - len;
 
-			pad = chance(r, 70) ? rrange(r, 0, room < 32 ? room : 32) :
-					      rrange(r, 0, room);
+			pad = rf_chance(r, 70) ?
+			      rf_rrange(r, 0, room < 32 ? room : 32) :
+			      rf_rrange(r, 0, room);
 		}
 		if (s->wire.len + len > FZ_WIRE_MAX && !rc->ku)
 			len = len % 512 + ctl;
@@ -718,10 +668,10 @@ static void gen_tls(struct stream *s, struct rng *r)
 		s->err = EBADMSG;
 		pt[0] = 1;
 		tls_put(s, r, e, seq, TLS_DATA, pt, v13(s) ? 2 : 1);
-		s->end = chance(r, 50) ? END_FIN : END_OPEN;
+		s->end = rf_chance(r, 50) ? END_FIN : END_OPEN;
 		goto out;
 	}
-	pick = rnd(r) % 100;
+	pick = rf_rnd(r) % 100;
 	if (pick < 25) {
 		s->term = T_EOF;
 		goto out;
@@ -732,11 +682,11 @@ static void gen_tls(struct stream *s, struct rng *r)
 		rfill(r, pt, len);
 		pt[len] = TLS_DATA;
 		off = tls_put(s, r, e, seq, TLS_DATA, pt, len + v13(s));
-		cut = rrange(r, 1, s->wire.len - off - 1);
+		cut = rf_rrange(r, 1, s->wire.len - off - 1);
 		if (pick < 35) {
 			s->term = T_RST;
 			s->end = END_RST;
-			if (chance(r, 40))
+			if (rf_chance(r, 40))
 				cut = 0;
 		} else {
 			s->term = T_ERR;
@@ -747,29 +697,30 @@ static void gen_tls(struct stream *s, struct rng *r)
 		goto out;
 	}
 	s->term = T_ERR;
-	s->end = chance(r, 50) ? END_FIN : END_OPEN;
+	s->end = rf_chance(r, 50) ? END_FIN : END_OPEN;
 	if (pick < 72) {
-		uint8_t h[5] = { chance(r, 80) ? TLS_DATA : pick_type(r, false),
+		uint8_t h[5] = { rf_chance(r, 80) ? TLS_DATA :
+						    pick_type(r, false),
 				 3, 3 };
 		uint32_t plen;
 
 		s->how = E_HDR;
-		switch (rnd(r) % 3) {
+		switch (rf_rnd(r) % 3) {
 		case 0:
-			plen = rrange(r, tls_max_payload(s) + 1,
-				      chance(r, 50) ? tls_max_payload(s) + 1 :
-						      65535);
+			plen = rf_rrange(r, tls_max_payload(s) + 1,
+					 rf_chance(r, 50) ?
+					 tls_max_payload(s) + 1 : 65535);
 			s->err = EMSGSIZE;
 			break;
 		case 1:
-			plen = rrange(r, 0, tls_overhead(s) - 1);
+			plen = rf_rrange(r, 0, tls_overhead(s) - 1);
 			s->err = EBADMSG;
 			break;
 		default:
-			plen = rrange(r, tls_overhead(s) + v13(s),
-				      tls_max_payload(s));
+			plen = rf_rrange(r, tls_overhead(s) + v13(s),
+					 tls_max_payload(s));
 			do {
-				h[1 + (rnd(r) & 1)] = rnd(r);
+				h[1 + (rf_rnd(r) & 1)] = rf_rnd(r);
 			} while (h[1] == 3 && h[2] == 3);
 			s->err = EINVAL;
 			break;
@@ -777,15 +728,15 @@ static void gen_tls(struct stream *s, struct rng *r)
 		h[3] = plen >> 8;
 		h[4] = plen;
 		buf_put(&s->wire, h, 5);
-		cut = rrange(r, 0, plen < 200 ? plen : 200);
+		cut = rf_rrange(r, 0, plen < 200 ? plen : 200);
 		buf_rand(&s->wire, r, cut);
 		goto out;
 	}
 	s->err = EBADMSG;
 	s->how = E_DECRYPT;
-	if (v13(s) && chance(r, 25)) {
+	if (v13(s) && rf_chance(r, 25)) {
 		/* Authentic, but no content type: all zero. */
-		uint32_t len = rrange(r, 1, 64);
+		uint32_t len = rf_rrange(r, 1, 64);
 
 		memset(pt, 0, len);
 		tls_put(s, r, e, seq, TLS_DATA, pt, len);
@@ -799,13 +750,13 @@ static void gen_tls(struct stream *s, struct rng *r)
 		off = tls_put(s, r, e, seq, TLS_DATA, pt, len + v13(s));
 		rec = s->wire.p + off;
 		/* Flip a bit anywhere but in the length and version. */
-		at = rrange(r, 0, s->wire.len - off - 5);
+		at = rf_rrange(r, 0, s->wire.len - off - 5);
 		if (at)
-			rec[4 + at] ^= 1 << (rnd(r) % 8);
+			rec[4 + at] ^= 1 << (rf_rnd(r) % 8);
 		else
-			rec[0] ^= 1 << (rnd(r) % 8);
+			rec[0] ^= 1 << (rf_rnd(r) % 8);
 	}
-	if (chance(r, 30)) {
+	if (rf_chance(r, 30)) {
 		pt[0] = 1;
 		tls_put(s, r, e, seq + 1, TLS_DATA, pt, 1 + v13(s));
 	}
@@ -837,26 +788,26 @@ static size_t tls_info(const struct stream *s, int e, uint64_t seq,
 
 static void gen_stream(struct stream *s, uint64_t seed, bool tls)
 {
-	struct rng r = { mix64(seed) };
+	struct rf_rng r = { rf_mix64(seed) };
 	size_t rest;
 
 	memset(s, 0, sizeof(*s));
 	s->seed = seed;
 	/* Plain bytes first, as a handshake would leave them. */
-	if (chance(&r, 20)) {
-		s->prefix = rrange(&r, 1, 300);
+	if (rf_chance(&r, 20)) {
+		s->prefix = rf_rrange(&r, 1, 300);
 		buf_rand(&s->wire, &r, s->prefix);
 	}
 	if (tls)
 		gen_tls(s, &r);
 	else
 		gen_framing(s, &r);
-	s->attach_first = chance(&r, 50);
+	s->attach_first = rf_chance(&r, 50);
 	rest = s->wire.len - s->prefix;
 	/* Records queued before the receiver sets the mode up. */
-	s->pre = s->prefix + (chance(&r, 25) ? rrange(&r, 0, rest) : 0);
-	if (chance(&r, 12))
-		s->rcvbuf = rrange(&r, 2048, 65536);
+	s->pre = s->prefix + (rf_chance(&r, 25) ? rf_rrange(&r, 0, rest) : 0);
+	if (rf_chance(&r, 12))
+		s->rcvbuf = rf_rrange(&r, 2048, 65536);
 	snprintf(s->desc + strlen(s->desc), sizeof(s->desc) - strlen(s->desc),
 		 "%s, %d records, %s%s%s%s, %zu bytes",
 		 s->rx_header ? " rx_header" : "", s->nrec,
@@ -880,10 +831,10 @@ struct sender {
 
 static bool wait_flag(atomic_int *flag, double seconds)
 {
-	double end = now_s() + seconds;
+	double end = rf_now_s() + seconds;
 
 	while (!atomic_load(flag)) {
-		if (now_s() > end)
+		if (rf_now_s() > end)
 			return false;
 		usleep(200);
 	}
@@ -894,7 +845,7 @@ static void *sender_fn(void *arg)
 {
 	struct sender *snd = arg;
 	const struct stream *s = snd->s;
-	struct rng r = { mix64(s->seed ^ 0x73656e64) };
+	struct rf_rng r = { rf_mix64(s->seed ^ 0x73656e64) };
 	size_t off = 0, limit, piece;
 	bool gated = true;
 	ssize_t w;
@@ -910,18 +861,18 @@ static void *sender_fn(void *arg)
 			gated = false;
 			continue;
 		}
-		switch (rnd(&r) % 4) {
+		switch (rf_rnd(&r) % 4) {
 		case 0:
-			piece = rrange(&r, 1, 16);
+			piece = rf_rrange(&r, 1, 16);
 			break;
 		case 1:
-			piece = rrange(&r, 1, 1500);
+			piece = rf_rrange(&r, 1, 1500);
 			break;
 		case 2:
-			piece = rrange(&r, 1, 16384);
+			piece = rf_rrange(&r, 1, 16384);
 			break;
 		default:
-			piece = rrange(&r, 1, 65536);
+			piece = rf_rrange(&r, 1, 65536);
 			break;
 		}
 		if (piece > limit - off)
@@ -935,8 +886,8 @@ static void *sender_fn(void *arg)
 			return NULL;
 		}
 		off += w;
-		if (chance(&r, 3))
-			usleep(rrange(&r, 50, 3000));
+		if (rf_chance(&r, 3))
+			usleep(rf_rrange(&r, 50, 3000));
 	}
 
 	switch (s->end) {
@@ -946,10 +897,10 @@ static void *sender_fn(void *arg)
 	case END_RST: {
 		/* Everything acknowledged, so in the receiver's queue. */
 		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-		double end = now_s() + 20;
+		double end = rf_now_s() + 20;
 		int outq = 1;
 
-		while (!atomic_load(&snd->done) && now_s() < end &&
+		while (!atomic_load(&snd->done) && rf_now_s() < end &&
 		       !ioctl(snd->fd, SIOCOUTQ, &outq) && outq)
 			usleep(500);
 		if (outq && !atomic_load(&snd->done))
@@ -1129,14 +1080,39 @@ static void e_put(struct expect *e, const struct stream *s,
 	e->nbytes += n;
 }
 
+/*
+ * A read of at most @room bytes of record @r (@rlen bytes visible) at the
+ * model's offset: the bytes are expected in @e and, unless MSG_PEEK, the
+ * record is consumed. Returns how many; *eor says if they end the record.
+ */
+static size_t m_read(struct model *m, const struct rec *r, uint32_t rlen,
+		     size_t room, int flags, struct expect *e, bool *eor)
+{
+	size_t n = rlen - m->off;
+
+	if (n > room)
+		n = room;
+	e_put(e, m->s, r, m->off, n, flags & MSG_TRUNC);
+	*eor = m->off + n == rlen;
+	if (flags & MSG_PEEK)
+		return n;
+	m->off += n;
+	m->x.rx_bytes += n;
+	if (*eor) {
+		m->x.rx_records++;
+		m_consumed(m);
+	}
+	return n;
+}
+
 static void m_recv_framing(struct model *m, size_t len, int flags,
 			   bool cmsg_room, struct expect *e)
 {
 	const struct stream *s = m->s;
-	bool peek = flags & MSG_PEEK, trunc = flags & MSG_TRUNC;
+	bool peek = flags & MSG_PEEK;
 	bool waitall = (flags & MSG_WAITALL) && !peek;
 	const struct rec *r;
-	size_t copied = 0, n;
+	size_t copied = 0;
 	bool eor = false;
 	int type;
 
@@ -1148,20 +1124,9 @@ static void m_recv_framing(struct model *m, size_t len, int flags,
 	r = &s->recs[m->cur];
 	type = r->type;
 	for (;;) {
-		n = r->vis - m->off;
-		if (n > len - copied)
-			n = len - copied;
-		e_put(e, s, r, m->off, n, trunc);
-		copied += n;
-		eor = m->off + n == r->vis;
+		copied += m_read(m, r, r->vis, len - copied, flags, e, &eor);
 		if (peek)
 			break;
-		m->off += n;
-		m->x.rx_bytes += n;
-		if (eor) {
-			m->x.rx_records++;
-			m_consumed(m);
-		}
 		if (!waitall || !eor || copied == len)
 			break;
 		m_skip_empty(m);
@@ -1232,6 +1197,16 @@ static bool m_zc(const struct stream *s, const struct rec *r, size_t room,
 	return v13(s) || r->type == TLS_DATA || cmsg_room;
 }
 
+/* TLS: an empty data record, just decrypted at the head, is skipped. */
+static bool m_drop_empty(struct model *m, const struct rec *r)
+{
+	if (r->type != TLS_DATA || r->len)
+		return false;
+	m_consumed(m);
+	m->x.rx_empty++;
+	return true;
+}
+
 /*
  * The call stopped at a record boundary with room left: it may have
  * decrypted records it did not return (empty data records skipped, a
@@ -1248,11 +1223,8 @@ static void m_touch_ahead(struct model *m, const struct obs *o, size_t room,
 
 		m_decrypt(m, m_zc(s, r, room, flags, cmsg_room) &&
 			     r->type == TLS_DATA);
-		if (r->type == TLS_DATA && !r->len) {
-			m_consumed(m);
-			m->x.rx_empty++;
+		if (m_drop_empty(m, r))
 			continue;
-		}
 		m->touched = true;
 		m->off = 0;
 		return;
@@ -1267,9 +1239,9 @@ static void m_recv_tls(struct model *m, size_t len, int flags,
 		       bool cmsg_room, struct expect *e, const struct obs *o)
 {
 	const struct stream *s = m->s;
-	bool peek = flags & MSG_PEEK, trunc = flags & MSG_TRUNC;
+	bool peek = flags & MSG_PEEK;
 	size_t target = flags & MSG_WAITALL ? len : 1;
-	size_t copied = 0, n;
+	size_t copied = 0;
 	const struct rec *r;
 	int control = -1, err = 0, skipped = 0;
 	bool eor = false;
@@ -1310,9 +1282,7 @@ static void m_recv_tls(struct model *m, size_t len, int flags,
 			zc_kept = zc && (r->type == TLS_DATA ||
 					 (cmsg_room && !copied));
 			m_decrypt(m, zc_kept);
-			if (r->type == TLS_DATA && !r->len) {
-				m_consumed(m);
-				m->x.rx_empty++;
+			if (m_drop_empty(m, r)) {
 				skipped++;
 				continue;
 			}
@@ -1341,20 +1311,9 @@ static void m_recv_tls(struct model *m, size_t len, int flags,
 		} else if (control != r->type) {
 			break;
 		}
-		n = r->len - m->off;
-		if (n > len - copied)
-			n = len - copied;
-		e_put(e, s, r, m->off, n, trunc);
-		copied += n;
-		eor = m->off + n == r->len;
+		copied += m_read(m, r, r->len, len - copied, flags, e, &eor);
 		if (peek)
 			break;
-		m->off += n;
-		m->x.rx_bytes += n;
-		if (eor) {
-			m->x.rx_records++;
-			m_consumed(m);
-		}
 		if (!eor || control != TLS_DATA)
 			break;
 	}
@@ -1398,9 +1357,7 @@ static int m_splice(struct model *m, size_t len, size_t *max, bool *eagain_ok)
 			return m_term(m);
 		m_decrypt(m, false);
 		r = &s->recs[m->cur];
-		if (r->type == TLS_DATA && !r->len) {
-			m_consumed(m);
-			m->x.rx_empty++;
+		if (m_drop_empty(m, r)) {
 			*eagain_ok = true;
 			continue;
 		}
@@ -1441,7 +1398,7 @@ struct reader {
 	int		pipe[2];
 	uint8_t		*buf, *exp;
 	size_t		bufsize;
-	struct rng	r;
+	struct rf_rng	r;
 	struct fz_stats	*st;
 	char		*err;
 	size_t		errlen;
@@ -1492,11 +1449,9 @@ static const char *info_str(int fd)
 {
 	static char b[400];
 	struct recframe_info i;
-	socklen_t len = sizeof(i);
 	int inq = -1;
 
-	memset(&i, 0, sizeof(i));
-	getsockopt(fd, SOL_RECFRAME, RECFRAME_INFO, &i, &len);
+	rf_get_info(fd, &i);
 	ioctl(fd, SIOCINQ, &inq);
 	snprintf(b, sizeof(b),
 		 "[kernel: state %#x rx_error %d rx_records %llu rx_bytes %llu rx_empty %llu rx_queued %llu copy_fallback %llu err msgsize %llu badmsg %llu badversion %llu truncated %llu tls_rx %llu decrypt_err %llu zc %llu clear %llu; SIOCINQ %d]",
@@ -1619,22 +1574,22 @@ static size_t pick_size(struct reader *rd)
 	const struct stream *s = rd->s;
 	size_t span = s->tls ? TLS_MAX_PLAIN :
 		      s->fr.max_record + (s->rx_header ? s->hlen : 0);
-	struct rng *r = &rd->r;
+	struct rf_rng *r = &rd->r;
 
 	if (span < 1)
 		span = 1;
-	switch (rnd(r) % 10) {
+	switch (rf_rnd(r) % 10) {
 	case 0:
-		return rrange(r, 1, 16);
+		return rf_rrange(r, 1, 16);
 	case 1:
 	case 2:
 	case 3:
-		return rrange(r, 1, 1024);
+		return rf_rrange(r, 1, 1024);
 	case 4:
 	case 5:
-		return rrange(r, span, 2 * span);
+		return rf_rrange(r, span, 2 * span);
 	default:
-		return rrange(r, 1, span);
+		return rf_rrange(r, 1, span);
 	}
 }
 
@@ -1697,7 +1652,7 @@ static int op_recv(struct reader *rd, int flags, bool cmsg_room)
 {
 	struct model *m = &rd->m;
 	size_t len = pick_size(rd);
-	size_t align = rnd(&rd->r) % 64;
+	size_t align = rf_rnd(&rd->r) % 64;
 	uint8_t *buf = rd->buf + align;
 	struct expect e = { .type = -1, .bytes = rd->exp };
 	int mflags, type, tries = 0, saved_errno;
@@ -1740,11 +1695,9 @@ static int op_recv(struct reader *rd, int flags, bool cmsg_room)
 			     .eagain_ok = e.eagain_ok };
 	if (rd->s->tls) {
 		struct recframe_info ki;
-		socklen_t kl = sizeof(ki);
 		struct obs o = { n < 0 ? -saved_errno : n, &ki };
 
-		memset(&ki, 0, sizeof(ki));
-		getsockopt(rd->fd, SOL_RECFRAME, RECFRAME_INFO, &ki, &kl);
+		rf_get_info(rd->fd, &ki);
 		m_recv_tls(m, len, flags, cmsg_room, &e, &o);
 	} else {
 		m_recv_framing(m, len, flags, cmsg_room, &e);
@@ -1799,9 +1752,9 @@ static int op_recv(struct reader *rd, int flags, bool cmsg_room)
 static int op_splice(struct reader *rd)
 {
 	struct model *m = &rd->m;
-	size_t len = rrange(&rd->r, 1, 65536), max, got = 0;
+	size_t len = rf_rrange(&rd->r, 1, 65536), max, got = 0;
 	int want, tries = 0;
-	bool eagain_ok, nonblock = chance(&rd->r, 30);
+	bool eagain_ok, nonblock = rf_chance(&rd->r, 30);
 	ssize_t n;
 
 	snprintf(rd_call(rd), sizeof(rd->last),
@@ -1915,11 +1868,11 @@ static int read_stream(struct reader *rd)
 		if (++ops > FZ_MAX_OPS)
 			return rfail(rd, "no end after %d calls", FZ_MAX_OPS);
 		if (s->tls && m->ku_pending && !m->touched &&
-		    chance(&rd->r, 60)) {
+		    rf_chance(&rd->r, 60)) {
 			err = op_rekey(rd);
 			continue;
 		}
-		pick = rnd(&rd->r) % 100;
+		pick = rf_rnd(&rd->r) % 100;
 		if (pick < 28)
 			err = op_recv(rd, 0, true);
 		else if (pick < 38)
@@ -1928,12 +1881,12 @@ static int read_stream(struct reader *rd)
 			err = op_recv(rd, MSG_WAITALL, true);
 		else if (pick < 58)
 			err = op_recv(rd, MSG_TRUNC |
-				      (chance(&rd->r, 50) ? MSG_WAITALL : 0),
+				      (rf_chance(&rd->r, 50) ? MSG_WAITALL : 0),
 				      true);
 		else if (pick < 73)
 			err = op_recv(rd, MSG_DONTWAIT, true);
 		else if (pick < 82)
-			err = op_recv(rd, chance(&rd->r, 50) ? MSG_PEEK : 0,
+			err = op_recv(rd, rf_chance(&rd->r, 50) ? MSG_PEEK : 0,
 				      false);
 		else if (pick < 86)
 			err = op_splice(rd);
@@ -1948,20 +1901,12 @@ static int read_stream(struct reader *rd)
 	return err ? err : final_checks(rd);
 }
 
-static int set_timeo(int fd, int opt, int ms)
-{
-	struct timeval tv = { .tv_sec = ms / 1000,
-			      .tv_usec = ms % 1000 * 1000 };
-
-	return setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
-}
-
 /* Sets up the receiver: the prefix read through TCP, then the mode. */
 static int setup_receiver(struct reader *rd, struct sender *snd)
 {
 	const struct stream *s = rd->s;
 	uint8_t info[64], pfx[512];
-	int one = 1, inq = 0;
+	int inq = 0;
 	double end;
 	size_t n;
 
@@ -1985,9 +1930,9 @@ static int setup_receiver(struct reader *rd, struct sender *snd)
 				    sizeof(s->rcvbuf)))
 		return rfail(rd, "SO_RCVBUF: %s", strerror(errno));
 no_rcvbuf:
-	if (set_timeo(rd->fd, SO_RCVTIMEO, FZ_TIMEOUT_MS) ||
-	    setsockopt(snd->fd, SOL_TCP, TCP_NODELAY, &one, sizeof(one)) ||
-	    set_timeo(snd->fd, SO_SNDTIMEO, 3 * FZ_TIMEOUT_MS))
+	if (rf_set_timeo(rd->fd, SO_RCVTIMEO, FZ_TIMEOUT_MS) ||
+	    rf_set_int(snd->fd, SOL_TCP, TCP_NODELAY, 1) ||
+	    rf_set_timeo(snd->fd, SO_SNDTIMEO, 3 * FZ_TIMEOUT_MS))
 		return rfail(rd, "socket options: %s", strerror(errno));
 	if (s->attach_first && rf_attach(rd->fd))
 		return rfail(rd, "attach: %s", strerror(errno));
@@ -1997,8 +1942,8 @@ no_rcvbuf:
 			return rfail(rd, "the plain prefix did not read back");
 	}
 	/* Let what the sender writes first arrive before the mode is set. */
-	end = now_s() + 0.5;
-	while (s->pre > s->prefix && now_s() < end &&
+	end = rf_now_s() + 0.5;
+	while (s->pre > s->prefix && rf_now_s() < end &&
 	       !ioctl(rd->fd, SIOCINQ, &inq) &&
 	       (size_t)inq < s->pre - s->prefix)
 		usleep(200);
@@ -2009,13 +1954,11 @@ no_rcvbuf:
 		if (setsockopt(rd->fd, SOL_TLS, TLS_RX, info, n))
 			return rfail(rd, "TLS_RX: %s", strerror(errno));
 	} else {
-		if (setsockopt(rd->fd, SOL_RECFRAME, RECFRAME_FRAMING, &s->fr,
-			       sizeof(s->fr)))
+		if (rf_set_framing(rd->fd, &s->fr))
 			return rfail(rd, "RECFRAME_FRAMING: %s",
 				     strerror(errno));
 		if (s->rx_header &&
-		    setsockopt(rd->fd, SOL_RECFRAME, RECFRAME_RX_HEADER, &one,
-			       sizeof(one)))
+		    rf_set_int(rd->fd, SOL_RECFRAME, RECFRAME_RX_HEADER, 1))
 			return rfail(rd, "RECFRAME_RX_HEADER: %s",
 				     strerror(errno));
 	}
@@ -2044,7 +1987,7 @@ static int run_one(uint64_t seed, bool tls, struct fz_stats *st, char *err,
 	rd.bufsize = span + 2048;	/* pick_size() goes to 1024 anyway */
 	rd.buf = malloc(rd.bufsize);
 	rd.exp = malloc(rd.bufsize);
-	rd.r.s = mix64(seed ^ 0x72656164);
+	rd.r.s = rf_mix64(seed ^ 0x72656164);
 	rd.st = st;
 	rd.err = err;
 	rd.errlen = errlen;
@@ -2094,34 +2037,28 @@ static int run_one(uint64_t seed, bool tls, struct fz_stats *st, char *err,
 	return ret;
 }
 
-static uint64_t env_u64(const char *name, uint64_t def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtoull(v, NULL, 0) : def;
-}
-
 static double fz_seconds(void)
 {
-	return env_u64("RF_FUZZ_SECONDS", FZ_DEFAULT_SECONDS) / 2.0;
+	return rf_env_u64("RF_FUZZ_SECONDS", FZ_DEFAULT_SECONDS) / 2.0;
 }
 
 static void fuzz(struct __test_metadata *_metadata, bool tls)
 {
-	uint64_t base = env_u64("RF_SEED", FZ_DEFAULT_SEED) + (tls ? 1ULL << 32 : 0);
-	uint64_t max_iters = env_u64("RF_ITERS", 0), i;
-	bool same = env_u64("RF_SAME", 0);	/* one seed, again and again */
-	double start = now_s(), end = start + fz_seconds();
+	uint64_t base = rf_env_u64("RF_SEED", FZ_DEFAULT_SEED) +
+			(tls ? 1ULL << 32 : 0);
+	uint64_t max_iters = rf_env_u64("RF_ITERS", 0), i;
+	bool same = rf_env_u64("RF_SAME", 0);	/* one seed, again and again */
+	double start = rf_now_s(), end = start + fz_seconds();
 	struct fz_stats st = { 0 };
 	char err[4096];
 
 	if (!rf_available())
 		SKIP(return, "recframe ULP not registered");
 	signal(SIGPIPE, SIG_IGN);
-	fz_strict = env_u64("RF_FUZZ_STRICT", 0);
+	fz_strict = rf_env_u64("RF_FUZZ_STRICT", 0);
 	st.seed_first = base;
 	for (i = 0; (!max_iters || i < max_iters) &&
-	     (i == 0 || now_s() < end); i++) {
+	     (i == 0 || rf_now_s() < end); i++) {
 		uint64_t seed = base + (same ? 0 : i);
 
 		err[0] = '\0';
@@ -2150,7 +2087,7 @@ static void fuzz(struct __test_metadata *_metadata, bool tls)
 		       (unsigned long long)st.terms[T_ERR],
 		       (unsigned long long)st.errs[E_HDR],
 		       (unsigned long long)st.errs[E_DECRYPT],
-		       (unsigned long long)st.errs[E_SEQ], now_s() - start);
+		       (unsigned long long)st.errs[E_SEQ], rf_now_s() - start);
 	if (fz_known_rcvbuf)
 		ksft_print_msg("stream_fuzz %s: KNOWN KERNEL BUG avoided %llu times: no SO_RCVBUF below twice the largest record (a stall; RF_FUZZ_STRICT=1 sets them)\n",
 			       tls ? "tls" : "framing",

@@ -60,14 +60,6 @@ struct kinfo {
 	socklen_t	len;
 };
 
-static void put_be64(unsigned char *b, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		b[i] = v & 0xff;
-}
-
 /*
  * @iv is the full 12-byte IV (TLS 1.3, ChaCha20) or the 4-byte implicit
  * part (TLS 1.2 GCM/CCM, whose explicit part is then the sequence number).
@@ -91,14 +83,14 @@ static void kinfo_make(struct kinfo *k, uint16_t version, uint16_t cipher,
 		if (version == TLS_1_3_VERSION)
 			memcpy(p, iv + 4, 8);
 		else
-			put_be64(p, seq);
+			rf_put_be64(p, seq);
 		p += 8;
 		memcpy(p, key, klen);
 		p += klen;
 		memcpy(p, iv, 4);
 		p += 4;
 	}
-	put_be64(p, seq);
+	rf_put_be64(p, seq);
 	k->len = p + 8 - k->raw;
 }
 
@@ -196,15 +188,6 @@ static void keylog_cb(const SSL *ssl, const char *line)
  * Helpers
  */
 
-static void set_timeo(int fd, int ms)
-{
-	struct timeval tv = { .tv_sec = ms / 1000,
-			      .tv_usec = ms % 1000 * 1000 };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
 static void set_nonblock(int fd, bool on)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -215,67 +198,6 @@ static void set_nonblock(int fd, bool on)
 static int set_key(int fd, int dir, const struct kinfo *k)
 {
 	return setsockopt(fd, SOL_TLS, dir, k->raw, k->len);
-}
-
-static ssize_t send_rec(int fd, int type, const void *buf, size_t len,
-			int flags)
-{
-	union {
-		char buf[CMSG_SPACE(1)];
-		struct cmsghdr align;
-	} cb;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cb.buf,
-			      .msg_controllen = sizeof(cb.buf) };
-	struct cmsghdr *cmsg;
-
-	memset(&cb, 0, sizeof(cb));
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_TLS;
-	cmsg->cmsg_type = TLS_SET_RECORD_TYPE;
-	cmsg->cmsg_len = CMSG_LEN(1);
-	*CMSG_DATA(cmsg) = type;
-	return sendmsg(fd, &msg, flags);
-}
-
-static ssize_t recv_rec(int fd, void *buf, size_t len, int flags, int *type)
-{
-	union {
-		char buf[CMSG_SPACE(1)];
-		struct cmsghdr align;
-	} cb;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cb.buf,
-			      .msg_controllen = sizeof(cb.buf) };
-	struct cmsghdr *cmsg;
-	ssize_t n;
-
-	memset(&cb, 0, sizeof(cb));
-	*type = -1;
-	n = recvmsg(fd, &msg, flags);
-	if (n < 0)
-		return n;
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg))
-		if (cmsg->cmsg_level == SOL_TLS &&
-		    cmsg->cmsg_type == TLS_GET_RECORD_TYPE)
-			*type = *CMSG_DATA(cmsg);
-	return n;
-}
-
-static size_t recv_all(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = recv(fd, (char *)buf + got, len - got, 0);
-
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	return got;
 }
 
 static size_t ssl_read_all(SSL *ssl, void *buf, size_t len)
@@ -290,24 +212,6 @@ static size_t ssl_read_all(SSL *ssl, void *buf, size_t len)
 		got += n;
 	}
 	return got;
-}
-
-static void fill(void *buf, size_t len, unsigned int seed)
-{
-	unsigned char *b = buf;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		b[i] = (i * 7 + seed * 13 + (i >> 9)) & 0xff;
-}
-
-static int poll_in(int fd, int ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	if (poll(&pfd, 1, ms) != 1)
-		return 0;
-	return pfd.revents;
 }
 
 /* A self-signed P-256 certificate for @pk, made in memory. */
@@ -362,30 +266,36 @@ struct sess_cfg {
 	int		tickets;
 };
 
+/*
+ * One non-blocking step of @ssl's side of the handshake (@step is
+ * SSL_connect or SSL_accept) unless *done: 0, or -1 on a failure.
+ */
+static int handshake_step(SSL *ssl, int (*step)(SSL *), bool *done)
+{
+	int r;
+
+	if (*done)
+		return 0;
+	r = step(ssl);
+	if (r == 1)
+		*done = true;
+	else if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ &&
+		 SSL_get_error(ssl, r) != SSL_ERROR_WANT_WRITE)
+		return -1;
+	return 0;
+}
+
 static int handshake(struct sess *x)
 {
 	bool cdone = false, sdone = false;
-	int i, r;
+	int i;
 
 	set_nonblock(x->cfd, true);
 	set_nonblock(x->sfd, true);
 	for (i = 0; i < 100000 && !(cdone && sdone); i++) {
-		if (!cdone) {
-			r = SSL_connect(x->c);
-			if (r == 1)
-				cdone = true;
-			else if (SSL_get_error(x->c, r) != SSL_ERROR_WANT_READ &&
-				 SSL_get_error(x->c, r) != SSL_ERROR_WANT_WRITE)
-				return -1;
-		}
-		if (!sdone) {
-			r = SSL_accept(x->s);
-			if (r == 1)
-				sdone = true;
-			else if (SSL_get_error(x->s, r) != SSL_ERROR_WANT_READ &&
-				 SSL_get_error(x->s, r) != SSL_ERROR_WANT_WRITE)
-				return -1;
-		}
+		if (handshake_step(x->c, SSL_connect, &cdone) ||
+		    handshake_step(x->s, SSL_accept, &sdone))
+			return -1;
 		if (!(cdone && sdone))
 			usleep(100);
 	}
@@ -468,8 +378,8 @@ static void sess_setup(struct __test_metadata *_metadata, struct sess *x,
 	ASSERT_EQ(0, rf_tcp_pair(AF_INET, fds));
 	x->cfd = fds[0];
 	x->sfd = fds[1];
-	set_timeo(x->cfd, TIMEO_MS);
-	set_timeo(x->sfd, TIMEO_MS);
+	rf_set_timeouts(x->cfd, TIMEO_MS);
+	rf_set_timeouts(x->sfd, TIMEO_MS);
 	x->c = SSL_new(x->cctx);
 	x->s = SSL_new(x->sctx);
 	ASSERT_NE(NULL, x->c);
@@ -560,7 +470,7 @@ static void rf_key_update(struct __test_metadata *_metadata, struct sess *x)
 	const unsigned char ku[] = { HS_KEY_UPDATE, 0, 0, 1, 0 };
 	struct kinfo k;
 
-	ASSERT_EQ(sizeof(ku), send_rec(x->rfd, T_HS, ku, sizeof(ku), 0));
+	ASSERT_EQ(sizeof(ku), rf_tls_send_rec(x->rfd, T_HS, ku, sizeof(ku), 0));
 	ASSERT_EQ(0, next_secret(x, x->tsec));
 	ASSERT_EQ(0, keys13(x, x->tsec, 0, &k));
 	ASSERT_EQ(0, set_key(x->rfd, TLS_TX, &k));
@@ -630,7 +540,7 @@ TEST_F(ossl, both_ways)
 	int type;
 
 	ASSERT_EQ(14, SSL_write(x->o, "hello recframe", 14));
-	EXPECT_EQ(14, recv_rec(x->rfd, in, sizeof(in), 0, &type));
+	EXPECT_EQ(14, rf_tls_recv_rec(x->rfd, in, sizeof(in), 0, &type, NULL));
 	EXPECT_EQ(T_DATA, type);
 	EXPECT_EQ(0, memcmp("hello recframe", in, 14));
 
@@ -638,12 +548,12 @@ TEST_F(ossl, both_ways)
 	EXPECT_EQ(13, SSL_read(x->o, in, sizeof(in)));
 	EXPECT_EQ(0, memcmp("hello openssl", in, 13));
 
-	fill(big, sizeof(big), 1);
+	rf_fill(big, sizeof(big), 1);
 	ASSERT_EQ((int)sizeof(big), SSL_write(x->o, big, sizeof(big)));
-	EXPECT_EQ(sizeof(in), recv_all(x->rfd, in, sizeof(in)));
+	EXPECT_EQ(sizeof(in), rf_read_full(x->rfd, in, sizeof(in)));
 	EXPECT_EQ(0, memcmp(big, in, sizeof(in)));
 
-	fill(big, sizeof(big), 2);
+	rf_fill(big, sizeof(big), 2);
 	ASSERT_EQ((ssize_t)sizeof(big), send(x->rfd, big, sizeof(big), 0));
 	EXPECT_EQ(sizeof(in), ssl_read_all(x->o, in, sizeof(in)));
 	EXPECT_EQ(0, memcmp(big, in, sizeof(in)));
@@ -680,11 +590,11 @@ TEST_F(ossl, close_notify)
 	EXPECT_EQ(4, recv(x->rfd, in, sizeof(in), 0));
 	EXPECT_EQ(-1, recv(x->rfd, in, sizeof(in), 0));
 	EXPECT_EQ(EIO, errno);
-	EXPECT_EQ(2, recv_rec(x->rfd, in, sizeof(in), 0, &type));
+	EXPECT_EQ(2, rf_tls_recv_rec(x->rfd, in, sizeof(in), 0, &type, NULL));
 	EXPECT_EQ(T_ALERT, type);
 	EXPECT_EQ(0, memcmp(notify, in, 2));
 
-	ASSERT_EQ(2, send_rec(x->rfd, T_ALERT, notify, 2, 0));
+	ASSERT_EQ(2, rf_tls_send_rec(x->rfd, T_ALERT, notify, 2, 0));
 	EXPECT_EQ(1, SSL_shutdown(x->o));
 	/* OpenSSL's end closes; recframe sees a clean end of stream. */
 	close(x->ofd);
@@ -736,7 +646,8 @@ FIXTURE_SETUP(ossl13)
 	if (variant->cfg.server_hands_off)
 		return;
 	for (i = 0; i < variant->cfg.tickets; i++) {
-		EXPECT_LT(4, recv_rec(x->rfd, in, sizeof(in), 0, &type));
+		EXPECT_LT(4, rf_tls_recv_rec(x->rfd, in, sizeof(in), 0, &type,
+					     NULL));
 		EXPECT_EQ(T_HS, type);
 		EXPECT_EQ(HS_NEW_SESSION_TICKET, in[0]);
 	}
@@ -788,14 +699,15 @@ TEST_F(ossl13, key_update)
 	usleep(10000);
 	EXPECT_EQ(-1, recv(x->rfd, in, sizeof(in), 0));
 	EXPECT_EQ(EIO, errno);
-	EXPECT_EQ(sizeof(ku), recv_rec(x->rfd, in, sizeof(in), 0, &type));
+	EXPECT_EQ(sizeof(ku), rf_tls_recv_rec(x->rfd, in, sizeof(in), 0, &type,
+					      NULL));
 	EXPECT_EQ(T_HS, type);
 	EXPECT_EQ(0, memcmp(ku, in, sizeof(ku)));
 	EXPECT_EQ(-1, recv(x->rfd, in, sizeof(in), 0));
 	EXPECT_EQ(EKEYEXPIRED, errno);
-	EXPECT_EQ(0, poll_in(x->rfd, 0));
+	EXPECT_EQ(0, rf_poll_in(x->rfd, 0));
 	rf_follow_update(_metadata, x);
-	EXPECT_EQ(POLLIN, poll_in(x->rfd, 1000));
+	EXPECT_EQ(POLLIN, rf_poll_in(x->rfd, 1000));
 	EXPECT_EQ(5, recv(x->rfd, in, sizeof(in), 0));
 	EXPECT_EQ(0, memcmp("after", in, 5));
 
@@ -807,7 +719,8 @@ TEST_F(ossl13, key_update)
 	/* A second round each way. */
 	ASSERT_EQ(1, SSL_key_update(x->o, SSL_KEY_UPDATE_NOT_REQUESTED));
 	ASSERT_EQ(6, SSL_write(x->o, "again!", 6));
-	EXPECT_EQ(sizeof(ku), recv_rec(x->rfd, in, sizeof(in), 0, &type));
+	EXPECT_EQ(sizeof(ku), rf_tls_recv_rec(x->rfd, in, sizeof(in), 0, &type,
+					      NULL));
 	rf_follow_update(_metadata, x);
 	EXPECT_EQ(6, recv(x->rfd, in, sizeof(in), 0));
 	rf_key_update(_metadata, x);
@@ -829,7 +742,8 @@ TEST_F(ossl13, key_update_requested)
 
 	ASSERT_EQ(1, SSL_key_update(x->o, SSL_KEY_UPDATE_REQUESTED));
 	ASSERT_EQ(1, SSL_write(x->o, "x", 1));
-	EXPECT_EQ(sizeof(req), recv_rec(x->rfd, in, sizeof(in), 0, &type));
+	EXPECT_EQ(sizeof(req), rf_tls_recv_rec(x->rfd, in, sizeof(in), 0, &type,
+					       NULL));
 	EXPECT_EQ(T_HS, type);
 	EXPECT_EQ(0, memcmp(req, in, sizeof(req)));
 	EXPECT_EQ(-1, recv(x->rfd, in, sizeof(in), MSG_DONTWAIT));
@@ -866,16 +780,17 @@ TEST_F(ossl13, padding)
 	EXPECT_EQ(5 + 512 + 16, queued);
 	EXPECT_EQ(3, recv(x->rfd, in, sizeof(in), 0));
 	EXPECT_EQ(0, memcmp("pad", in, 3));
-	fill(big, sizeof(big), 3);
+	rf_fill(big, sizeof(big), 3);
 	ASSERT_EQ((int)sizeof(big), SSL_write(x->o, big, sizeof(big)));
-	EXPECT_EQ(sizeof(in), recv_all(x->rfd, in, sizeof(in)));
+	EXPECT_EQ(sizeof(in), rf_read_full(x->rfd, in, sizeof(in)));
 	EXPECT_EQ(0, memcmp(big, in, sizeof(in)));
 	/* A padded alert keeps its type. */
 	ASSERT_EQ(0, SSL_shutdown(x->o));
 	{
 		int type;
 
-		EXPECT_EQ(2, recv_rec(x->rfd, in, sizeof(in), 0, &type));
+		EXPECT_EQ(2, rf_tls_recv_rec(x->rfd, in, sizeof(in), 0, &type,
+					     NULL));
 		EXPECT_EQ(T_ALERT, type);
 	}
 }

@@ -43,16 +43,6 @@ static char *read_trace(void)
 	return buf;
 }
 
-static void tls13_keys(struct tls12_crypto_info_aes_gcm_128 *ci, char key)
-{
-	memset(ci, 0, sizeof(*ci));
-	ci->info.version = TLS_1_3_VERSION;
-	ci->info.cipher_type = TLS_CIPHER_AES_GCM_128;
-	memset(ci->key, key, sizeof(ci->key));
-	memset(ci->iv, 0x5a, sizeof(ci->iv));
-	memset(ci->salt, 0xa5, sizeof(ci->salt));
-}
-
 FIXTURE(trace)
 {
 	int fds[2];
@@ -95,10 +85,8 @@ TEST_F(trace, framing_records_and_error)
 	char buf[64] = "record";
 	int fd;
 
-	ASSERT_EQ(0, setsockopt(self->fds[0], SOL_RECFRAME, RECFRAME_FRAMING,
-				&fr, sizeof(fr)));
-	ASSERT_EQ(0, setsockopt(self->fds[1], SOL_RECFRAME, RECFRAME_FRAMING,
-				&fr, sizeof(fr)));
+	ASSERT_EQ(0, rf_set_framing(self->fds[0], &fr));
+	ASSERT_EQ(0, rf_set_framing(self->fds[1], &fr));
 	ASSERT_EQ(10, send(self->fds[0], buf, 10, 0));
 	ASSERT_EQ(10, recv(self->fds[1], buf, sizeof(buf), 0));
 	expect_event(_metadata, "recframe_tx_record:");
@@ -109,8 +97,7 @@ TEST_F(trace, framing_records_and_error)
 	close(self->fds[1]);
 	ASSERT_EQ(0, rf_tcp_pair(AF_INET, self->fds));
 	ASSERT_EQ(0, rf_attach(self->fds[1]));
-	ASSERT_EQ(0, setsockopt(self->fds[1], SOL_RECFRAME, RECFRAME_FRAMING,
-				&fr, sizeof(fr)));
+	ASSERT_EQ(0, rf_set_framing(self->fds[1], &fr));
 	fd = self->fds[0];
 	ASSERT_EQ(5, write(fd, "\x17\x02\x03\x00\x01", 5));
 	EXPECT_EQ(-1, recv(self->fds[1], buf, sizeof(buf), 0));
@@ -123,7 +110,7 @@ TEST_F(trace, tls_rekey_and_decrypt_error)
 	struct tls12_crypto_info_aes_gcm_128 ci;
 	char buf[64] = "secret";
 
-	tls13_keys(&ci, 1);
+	rf_gcm128_keys(&ci, TLS_1_3_VERSION, 1, 0x5a, 0xa5);
 	ASSERT_EQ(0, setsockopt(self->fds[0], SOL_TLS, TLS_TX, &ci, sizeof(ci)));
 	ASSERT_EQ(0, setsockopt(self->fds[1], SOL_TLS, TLS_RX, &ci, sizeof(ci)));
 	ASSERT_EQ(6, send(self->fds[0], buf, 6, 0));
@@ -131,7 +118,7 @@ TEST_F(trace, tls_rekey_and_decrypt_error)
 	expect_event(_metadata, "recframe_rx_record:");
 
 	/* Rekey only the sender: the receiver cannot authenticate. */
-	tls13_keys(&ci, 2);
+	rf_gcm128_keys(&ci, TLS_1_3_VERSION, 2, 0x5a, 0xa5);
 	ASSERT_EQ(0, setsockopt(self->fds[0], SOL_TLS, TLS_TX, &ci, sizeof(ci)));
 	expect_event(_metadata, "recframe_rekey:");
 	ASSERT_EQ(6, send(self->fds[0], buf, 6, 0));

@@ -21,9 +21,8 @@
 
 #include <linux/tls.h>
 
-#ifndef TCP_ULP
-#define TCP_ULP 31
-#endif
+#include "example-net.h"	/* TCP_ULP */
+
 #ifndef SOL_TLS
 #define SOL_TLS 282
 #endif

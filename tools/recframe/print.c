@@ -325,20 +325,35 @@ bool pr_is_json(void)
 	return pr_mode != PR_TEXT;
 }
 
-void pr_table_begin(const char *key)
+/*
+ * A container: in JSON an array (@array) or an object, under @key; in text
+ * a container of @kind, or none for TEXT_NONE (transparent in text).
+ */
+static void container_begin(const char *key, bool array, enum text_kind kind)
 {
 	if (pr_is_json())
-		json_open(key, true);
-	else
-		text_begin(TEXT_TABLE);
+		json_open(key, array);
+	else if (kind != TEXT_NONE)
+		text_begin(kind);
+}
+
+/* Ends it; @in_text if it was one in text too. */
+static void container_end(bool in_text)
+{
+	if (pr_is_json())
+		json_close();
+	else if (in_text)
+		text_end();
+}
+
+void pr_table_begin(const char *key)
+{
+	container_begin(key, true, TEXT_TABLE);
 }
 
 void pr_table_end(void)
 {
-	if (pr_is_json())
-		json_close();
-	else
-		text_end();
+	container_end(true);
 }
 
 void pr_row_begin(void)
@@ -361,52 +376,57 @@ void pr_row_begin(void)
 
 void pr_row_end(void)
 {
-	if (pr_is_json())
-		json_close();
+	container_end(false);
 }
 
 void pr_block_begin(const char *key)
 {
-	if (pr_is_json())
-		json_open(key, false);
-	else
-		text_begin(TEXT_BLOCK);
+	container_begin(key, false, TEXT_BLOCK);
 }
 
 void pr_block_end(void)
 {
-	if (pr_is_json())
-		json_close();
-	else
-		text_end();
+	container_end(true);
 }
 
 void pr_line_begin(void)
 {
-	if (pr_is_json())
-		json_open(NULL, false);
-	else
-		text_begin(TEXT_LINE);
+	container_begin(NULL, false, TEXT_LINE);
 }
 
 void pr_line_end(void)
 {
-	if (pr_is_json())
-		json_close();
-	else
-		text_end();
+	container_end(true);
 }
 
 void pr_nest_begin(const char *key)
 {
-	if (pr_is_json())
-		json_open(key, false);
+	container_begin(key, false, TEXT_NONE);
 }
 
 void pr_nest_end(void)
 {
-	if (pr_is_json())
-		json_close();
+	container_end(false);
+}
+
+/*
+ * A field: in JSON @json under @key, a string if @quote (else as it is);
+ * in text @txt under @label, right-aligned in tables if @numeric.
+ */
+static void pr_field(const char *key, const char *label, const char *json,
+		     bool quote, const char *txt, bool numeric)
+{
+	if (pr_is_json()) {
+		if (key) {
+			json_prefix(key);
+			if (quote)
+				json_string(json);
+			else
+				fputs(json, stdout);
+		}
+	} else if (label) {
+		text_field(label, txt, numeric);
+	}
 }
 
 void pr_u64(const char *key, const char *label, uint64_t v)
@@ -414,14 +434,7 @@ void pr_u64(const char *key, const char *label, uint64_t v)
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	if (pr_is_json()) {
-		if (key) {
-			json_prefix(key);
-			fputs(buf, stdout);
-		}
-	} else if (label) {
-		text_field(label, buf, true);
-	}
+	pr_field(key, label, buf, false, buf, true);
 }
 
 void pr_s64(const char *key, const char *label, int64_t v)
@@ -429,38 +442,18 @@ void pr_s64(const char *key, const char *label, int64_t v)
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%" PRId64, v);
-	if (pr_is_json()) {
-		if (key) {
-			json_prefix(key);
-			fputs(buf, stdout);
-		}
-	} else if (label) {
-		text_field(label, buf, true);
-	}
+	pr_field(key, label, buf, false, buf, true);
 }
 
 void pr_str(const char *key, const char *label, const char *v)
 {
-	if (pr_is_json()) {
-		if (key) {
-			json_prefix(key);
-			json_string(v);
-		}
-	} else if (label) {
-		text_field(label, v, false);
-	}
+	pr_field(key, label, v, true, v, false);
 }
 
 void pr_bool(const char *key, const char *label, bool v)
 {
-	if (pr_is_json()) {
-		if (key) {
-			json_prefix(key);
-			fputs(v ? "true" : "false", stdout);
-		}
-	} else if (label) {
-		text_field(label, v ? "on" : "off", false);
-	}
+	pr_field(key, label, v ? "true" : "false", false, v ? "on" : "off",
+		 false);
 }
 
 void pr_fini(void)
