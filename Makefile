@@ -40,7 +40,7 @@ MODULE_SRCS	:= Kbuild $(wildcard kmod/*.[ch] kmod/Kbuild) $(wildcard include/uap
 SELFTESTS	:= $(patsubst selftests/%.c,%,$(wildcard selftests/*.c))
 
 .PHONY: all module selftests unit check check-unit demo vm-shell lint deps fuzz \
-	check-debug deps-debug \
+	check-debug deps-debug debug-kernel \
 	clean help kselftest-headers cli examples demo-bin module-only \
 	install uninstall dkms-install dkms-uninstall
 
@@ -143,6 +143,11 @@ check-debug: deps-debug
 
 deps-debug:
 	@tools/vm/deps debug $(FLAVOUR)
+
+# Only the debug kernel of check-debug, built or found in its cache (.ci/run
+# times it as a stage of its own); prints its folder.
+debug-kernel: deps-debug
+	@BUILD=$(BUILD) tools/vm/debug-kernel
 
 # make fuzz SECONDS=N [SEED=n]: the stream fuzzer alone, for N seconds.
 SECONDS ?= 300
@@ -292,11 +297,13 @@ bench: deps-bench
 		/proc/cpuinfo | head -n 1), Linux $$(uname -r)"; \
 	   echo "load average before the run: $$(cut -d' ' -f1-3 /proc/loadavg)"; \
 	 } > $(BENCH_DIR)/host.txt
-	@$(VM_ENV) VM_APPEND="rf.bench=$(BENCH_OPTS)" tools/vm/run bench
-	@echo "load average after the run: $$(cut -d' ' -f1-3 /proc/loadavg)" \
-		>> $(BENCH_DIR)/host.txt
-	@cp $(VMBUILD)/results.log $(BENCH_DIR)/raw.log
-	@tools/bench/report $(BENCH_DIR)/raw.log $(BENCH_DIR)
+	@# A VM that fails late still leaves results worth a report.
+	@$(VM_ENV) VM_APPEND="rf.bench=$(BENCH_OPTS)" tools/vm/run bench; \
+	rc=$$?; \
+	echo "load average after the run: $$(cut -d' ' -f1-3 /proc/loadavg)" \
+		>> $(BENCH_DIR)/host.txt; \
+	cp $(VMBUILD)/results.log $(BENCH_DIR)/raw.log && \
+	tools/bench/report $(BENCH_DIR)/raw.log $(BENCH_DIR) && exit $$rc
 
 deps-bench:
 	@tools/vm/deps bench $(FLAVOUR)

@@ -10,7 +10,10 @@
  * per part); the kernel's own complaints (lockdep, KASAN, WARN) are the
  * VM runner's to catch. Figures are printed at the end of each part.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <linux/genetlink.h>
+#include <linux/membarrier.h>
 #include <linux/netlink.h>
 #include <linux/tls.h>
 #include <poll.h>
@@ -21,6 +24,7 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <linux/sockios.h>
 #include <time.h>
 
@@ -723,12 +727,68 @@ struct slab {
 	long		active, size;
 };
 
+/* The caches ten_thousand_sockets compares (kmalloc-cg-* included). */
+static bool slab_watched(const char *name)
+{
+	return !strncmp(name, "kmalloc-", 8) || !strcmp(name, "TCP") ||
+	       !strcmp(name, "TCPv6");
+}
+
+static void write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	/* Best effort: the comparison says what is left. */
+	n = write(fd, s, strlen(s));
+	(void)n;
+	close(fd);
+}
+
+/*
+ * Give back what the watched caches hold without it being in use, so that
+ * /proc/slabinfo's active counts mean objects in use on any kernel: SLUB
+ * counts every object of the per-CPU slabs as active, and a KASAN kernel
+ * keeps freed objects in its quarantine (kmem_cache_shrink(), which
+ * /sys/kernel/slab/<cache>/shrink calls, flushes both). A grace period
+ * first, so that what RCU callbacks free is back in its cache.
+ */
+static void shrink_slabs(void)
+{
+	DIR *d = opendir("/sys/kernel/slab");
+	struct dirent *de;
+	char path[300];
+
+	/* MEMBARRIER_CMD_GLOBAL is a synchronize_rcu() (EINVAL on nohz_full). */
+	syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	if (!d) {
+		/* No SLUB sysfs: at least what shrinkers can reclaim. */
+		write_str("/proc/sys/vm/drop_caches", "2");
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (!slab_watched(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink",
+			 de->d_name);
+		write_str(path, "1");
+	}
+	closedir(d);
+}
+
 static int read_slabs(struct slab *sl, int max)
 {
-	FILE *f = fopen("/proc/slabinfo", "r");
+	FILE *f;
 	char line[512];
 	int n = 0;
 
+	/* Twice: the second pass gets what the first one's frees queued. */
+	shrink_slabs();
+	usleep(100000);
+	shrink_slabs();
+	f = fopen("/proc/slabinfo", "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f) && n < max) {
@@ -738,13 +798,29 @@ static int read_slabs(struct slab *sl, int max)
 		if (sscanf(line, "%31s %ld %ld %ld", s.name, &s.active, &num,
 			   &s.size) != 4)
 			continue;
-		if (strncmp(s.name, "kmalloc-", 8) && strcmp(s.name, "TCP") &&
-		    strcmp(s.name, "TCPv6") && strncmp(s.name, "kmalloc-cg-", 11))
+		if (!slab_watched(s.name))
 			continue;
 		sl[n++] = s;
 	}
 	fclose(f);
 	return n;
+}
+
+/* The cache that grew most from @b to @a: its growth, its name in @name. */
+static long slab_growth(const struct slab *b, int nb, const struct slab *a,
+			int na, char name[32])
+{
+	long worst = 0;
+	int i, j;
+
+	for (i = 0; i < na; i++)
+		for (j = 0; j < nb; j++)
+			if (!strcmp(a[i].name, b[j].name) &&
+			    a[i].active - b[j].active > worst) {
+				worst = a[i].active - b[j].active;
+				memcpy(name, a[i].name, 32);
+			}
+	return worst;
 }
 
 static bool module_loaded(void)
@@ -805,7 +881,7 @@ TEST(ten_thousand_sockets)
 	int nb, na, i, j, lfd, pairs = 5000;
 	struct sockaddr_storage ss;
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-	double start = now_s();
+	double start = now_s(), settle;
 	long worst = 0;
 	char worst_name[32] = "";
 	socklen_t len;
@@ -855,8 +931,20 @@ TEST(ten_thousand_sockets)
 	}
 	ASSERT_FALSE(module_loaded())
 		TH_LOG("recframe still loaded, refcnt %d", module_refcnt());
-	sleep(1);
-	na = read_slabs(after, 128);
+	/*
+	 * What the closed sockets freed late (orphans, RCU, a debug kernel's
+	 * deferred frees) comes back within seconds; a leak stays. Read again
+	 * while a cache is 1000 objects up, for up to 20 s.
+	 */
+	settle = now_s();
+	for (;;) {
+		na = read_slabs(after, 128);
+		worst_name[0] = 0;
+		worst = slab_growth(before, nb, after, na, worst_name);
+		if (worst < 1000 || now_s() - settle > 20)
+			break;
+		sleep(1);
+	}
 	ASSERT_EQ(0, system("modprobe recframe"));
 
 	for (i = 0; i < na; i++) {
@@ -866,11 +954,6 @@ TEST(ten_thousand_sockets)
 			if (strcmp(after[i].name, before[j].name))
 				continue;
 			d = after[i].active - before[j].active;
-			if (d > worst) {
-				worst = d;
-				memcpy(worst_name, after[i].name,
-				       sizeof(worst_name));
-			}
 			/* One object per socket would be 10,000. */
 			EXPECT_GT(1000, d)
 				TH_LOG("%s: %ld active objects before, %ld after",
@@ -878,9 +961,9 @@ TEST(ten_thousand_sockets)
 				       after[i].active);
 		}
 	}
-	ksft_print_msg("%d recframe sockets (%d connections, a third TLS) opened, used and closed in %.1f s; recframe unloaded; largest slab growth %ld objects (%s)\n",
-		       2 * pairs, pairs, now_s() - start, worst,
-		       worst_name[0] ? worst_name : "none");
+	ksft_print_msg("%d recframe sockets (%d connections, a third TLS) opened, used and closed in %.1f s; recframe unloaded; largest slab growth %ld objects (%s), %.1f s after the unload\n",
+		       2 * pairs, pairs, settle - start, worst,
+		       worst_name[0] ? worst_name : "none", now_s() - settle);
 	fflush(stdout);
 }
 
@@ -892,6 +975,7 @@ int main(int argc, char **argv)
 	_many_threads_tls_object.timeout = t;
 	_close_races_object.timeout = t;
 	_netlink_races_object.timeout = t;
-	_ten_thousand_sockets_object.timeout = 300;
+	/* About 8 s on a stock kernel, 80 s on the debug one (TCG). */
+	_ten_thousand_sockets_object.timeout = 600;
 	return test_harness_run(argc, argv);
 }

@@ -74,6 +74,13 @@
 
 #define REC_MAX			16384
 #define TIMEO_MS		3000
+/*
+ * How long to wait for something that is on its way (bytes on loopback, a
+ * deferred free): short on a stock kernel, but a debug kernel under TCG can
+ * take hundreds of milliseconds. Tests wait for the event itself, never
+ * for a fixed time, and only a failure ever waits this long.
+ */
+#define WAIT_MS			10000
 #define T_CCS			20
 #define T_ALERT			21
 #define T_HS			22
@@ -399,6 +406,34 @@ static int poll_in(int fd, int ms)
 	if (poll(&pfd, 1, ms) != 1)
 		return 0;
 	return pfd.revents;
+}
+
+/*
+ * Until the peer's TCP acknowledged every byte @fd sent, up to WAIT_MS:
+ * the bytes are then in the peer's receive queue, and what the peer's ULP
+ * makes of them can be checked without a race. 0, or -1 if not in time.
+ */
+static int wait_acked(int fd)
+{
+	return rf_wait_acked(fd, WAIT_MS);
+}
+
+/*
+ * A plain socket's bytes, until @want came (waiting up to WAIT_MS for
+ * each part), then whatever more is already queued; returns the count.
+ */
+static size_t recv_want(int fd, unsigned char *buf, size_t want, size_t max)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < max && poll_in(fd, got < want ? WAIT_MS : 0)) {
+		n = recv(fd, buf + got, max - got, MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	return got;
 }
 
 /* Forked sender: sends @len bytes in as few calls as it can. */
@@ -1011,7 +1046,8 @@ BODY(wire_records)
 		EXPECT_EQ(3, rec[i][1]);
 		EXPECT_EQ(3, rec[i][2]);
 	}
-	usleep(10000);
+	/* Nothing more came: all that was sent is there. */
+	EXPECT_EQ(0, wait_acked(r.src));
 	EXPECT_EQ(0, inq(r.cap));
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, write_all(r.inj, rec[i], n[i]));
@@ -1031,12 +1067,12 @@ BODY(msg_more)
 	fill(buf, sizeof(buf), 4);
 	ASSERT_EQ(100, send(r.src, buf, 100, MSG_MORE));
 	ASSERT_EQ(200, send(r.src, buf + 100, 200, MSG_MORE));
-	usleep(10000);
+	EXPECT_EQ(0, wait_acked(r.src));
 	EXPECT_EQ(0, inq(r.cap));
 	ASSERT_EQ(300, send(r.src, buf + 300, 300, 0));
 	n = raw_read(r.cap, rec, sizeof(rec));
 	EXPECT_EQ(wire_len(e->version, e->cipher, 600), n);
-	usleep(10000);
+	EXPECT_EQ(0, wait_acked(r.src));
 	EXPECT_EQ(0, inq(r.cap));
 	ASSERT_EQ(0, write_all(r.inj, rec, n));
 	EXPECT_EQ(600, recv(r.dst, in, sizeof(in), 0));
@@ -1134,7 +1170,8 @@ BODY(no_mix)
 	ASSERT_EQ(6, send(e->tx, "CCCCCC", 6, 0));
 	ASSERT_EQ(3, send_rec(e->tx, T_ALERT, "DDD", 3, 0));
 	ASSERT_EQ(2, send(e->tx, "EE", 2, 0));
-	usleep(10000);
+	/* All five records at the receiver before the first read. */
+	EXPECT_EQ(0, wait_acked(e->tx));
 	EXPECT_EQ(4, recv_rec(e->rx, in, 12, MSG_WAITALL, &type, NULL));
 	EXPECT_EQ(T_DATA, type);
 	EXPECT_EQ(0, memcmp("AAAA", in, 4));
@@ -1163,7 +1200,7 @@ BODY(coalesce)
 
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(10, send(e->tx, "0123456789", 10, 0));
-	usleep(10000);
+	EXPECT_EQ(0, wait_acked(e->tx));
 	EXPECT_EQ(30, recv(e->rx, in, sizeof(in), 0));
 	EXPECT_EQ(0, memcmp("012345678901234567890123456789", in, 30));
 }
@@ -1342,7 +1379,7 @@ BODY(sendfile_wire)
 	}
 	EXPECT_EQ(3, i) TH_LOG("%d records for %zu bytes", i, sizeof(want));
 	EXPECT_EQ(sizeof(want), got);
-	usleep(10000);
+	EXPECT_EQ(0, wait_acked(r.src));
 	EXPECT_EQ(0, inq(r.cap));
 	EXPECT_EQ(sizeof(in), recv_all(r.dst, in, sizeof(in)));
 	EXPECT_EQ(0, memcmp(want, in, sizeof(in)));
@@ -1462,12 +1499,12 @@ BODY(poll_partial)
 	 * kTLS's poll is TCP's: POLLIN for any byte queued. recframe's
 	 * waits for a whole record, as for plaintext framing.
 	 */
-	usleep(10000);
+	EXPECT_EQ(0, wait_acked(r.inj));
 	EXPECT_EQ(is_rf(e->rxulp) ? 0 : POLLIN, poll_in(r.dst, 0) & POLLIN);
 	EXPECT_EQ(-1, recv(r.dst, in, sizeof(in), MSG_DONTWAIT));
 	EXPECT_EQ(EAGAIN, errno);
 	ASSERT_EQ(0, write_all(r.inj, rec + n - 1, 1));
-	EXPECT_EQ(POLLIN, poll_in(r.dst, 1000) & (POLLIN | POLLERR));
+	EXPECT_EQ(POLLIN, poll_in(r.dst, WAIT_MS) & (POLLIN | POLLERR));
 	EXPECT_EQ(200, recv(r.dst, in, sizeof(in), 0));
 	EXPECT_EQ(0, memcmp(buf, in, 200));
 	relay_close(&r);
@@ -1711,7 +1748,8 @@ TEST_F(async, proof)
 	EXPECT_EQ(0, memcmp("async", in, 5));
 	close(fds[0]);
 	close(fds[1]);
-	for (i = 0; i < 100; i++) {
+	/* The sockets' AEADs go with their contexts, after close. */
+	for (i = 0; i < WAIT_MS / 10; i++) {
 		ASSERT_EQ(0, crypto_scan(self->driver, s->alg, &now, &best));
 		if (now.refcnt == alg.refcnt)
 			break;
@@ -2269,14 +2307,14 @@ BADREC_BODY(poll_partial)
 	for (u = 0; u < ARRAY_SIZE(both_ulps); u++) {
 		victim(_metadata, &self->k, both_ulps[u], &inj, &rx);
 		ASSERT_EQ(0, write_all(inj, self->rec[0], self->len[0] - 1));
-		usleep(10000);
+		EXPECT_EQ(0, wait_acked(inj));
 		EXPECT_EQ(u == 0 ? 0 : POLLIN, poll_in(rx, 0) & POLLIN)
 			TH_LOG("%s", both_ulps[u]);
 		EXPECT_EQ(-1, recv(rx, in, sizeof(in), MSG_DONTWAIT));
 		EXPECT_EQ(EAGAIN, errno);
 		ASSERT_EQ(0, write_all(inj, self->rec[0] + self->len[0] - 1,
 				       1));
-		EXPECT_EQ(POLLIN, poll_in(rx, 1000) & (POLLIN | POLLERR));
+		EXPECT_EQ(POLLIN, poll_in(rx, WAIT_MS) & (POLLIN | POLLERR));
 		EXPECT_EQ(300, recv(rx, in, sizeof(in), 0));
 		EXPECT_EQ(0, memcmp(txt, in, 300));
 		close(inj);
@@ -2379,22 +2417,25 @@ TEST_F(craft, same_bytes)
 		{ 1, T_DATA },
 	};
 	ssize_t total[2] = { 0, 0 };
-	size_t off = 0;
+	size_t off = 0, want = 0;
 	unsigned int i, j;
 	int fds[2], type = -1;
 	ssize_t n;
 
 	CRAFT_CHECK();
 	fill(data, sizeof(data), 61);
+	for (j = 0; j < ARRAY_SIZE(expect); j++)
+		want += wire_len(variant->version, variant->cipher,
+				 expect[j][0]);
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, tls_pair(fds, tx[i], NULL, &self->k));
 		for (j = 0; j < ARRAY_SIZE(sends); j++)
 			ASSERT_EQ((ssize_t)sends[j].len,
 				  send_rec(fds[0], sends[j].type, data,
 					   sends[j].len, sends[j].flags));
-		usleep(10000);
-		total[i] = recv(fds[1], wire[i], sizeof(wire[i]),
-				MSG_DONTWAIT);
+		/* Every record, however slowly they come; and no more. */
+		total[i] = recv_want(fds[1], wire[i], want, sizeof(wire[i]));
+		EXPECT_EQ((ssize_t)want, total[i]) TH_LOG("%s", tx[i]);
 		close(fds[0]);
 		close(fds[1]);
 	}
@@ -2470,7 +2511,7 @@ TEST_F(craft, empty_records)
 	n = rec_seal(self->tfm, &self->k, seq++, T_DATA, "", 0, 0, rec);
 	ASSERT_LT(0, n);
 	ASSERT_EQ(0, write_all(fds[0], rec, n));
-	usleep(10000);
+	EXPECT_EQ(0, wait_acked(fds[0]));
 	/* (poll may say POLLIN: a record is there, empty or not.) */
 	EXPECT_EQ(-1, recv(fds[1], in, sizeof(in), MSG_DONTWAIT));
 	EXPECT_EQ(EAGAIN, errno);
@@ -3237,7 +3278,8 @@ RFONLY_BODY(rekey)
 		  send_rec(self->tx, T_HS, key_update, sizeof(key_update), 0));
 	ASSERT_EQ(0, set_key(self->tx, TLS_TX, &self->k2));
 	ASSERT_EQ(6, send(self->tx, "after!", 6, 0));
-	usleep(10000);
+	/* The KeyUpdate and the record after it are at the receiver. */
+	EXPECT_EQ(0, wait_acked(self->tx));
 	/* The KeyUpdate needs cmsg room like any control record. */
 	EXPECT_EQ(-1, recv(self->rx, in, sizeof(in), 0));
 	EXPECT_EQ(EIO, errno);
@@ -3250,7 +3292,7 @@ RFONLY_BODY(rekey)
 	EXPECT_EQ(EKEYEXPIRED, errno);
 	EXPECT_EQ(0, poll_in(self->rx, 0));
 	ASSERT_EQ(0, set_key(self->rx, TLS_RX, &self->k2));
-	EXPECT_EQ(POLLIN, poll_in(self->rx, 1000));
+	EXPECT_EQ(POLLIN, poll_in(self->rx, WAIT_MS));
 	EXPECT_EQ(6, recv(self->rx, in, sizeof(in), 0));
 	EXPECT_EQ(0, memcmp("after!", in, 6));
 	/* And again, the other way round in time: data before the key. */
@@ -3521,8 +3563,10 @@ TEST_F(rfonly, seq_exhaustion)
 		ASSERT_EQ(wire_len(variant->version, variant->cipher, 3), n);
 		ASSERT_EQ(0, write_all(r.inj, rec, n));
 	}
-	usleep(50000);
+	/* The refused sends sent nothing; both records reached r.dst. */
+	EXPECT_EQ(0, wait_acked(r.src));
 	EXPECT_EQ(0, inq(r.cap));
+	EXPECT_EQ(0, wait_acked(r.inj));
 	/* Both records are complete: one read takes both, as with kTLS. */
 	EXPECT_EQ(6, recv(r.dst, in, sizeof(in), 0));
 	EXPECT_EQ(0, memcmp("onetwo", in, 6));
