@@ -15,7 +15,7 @@
 #include "crypto.h"
 
 int rf_crypto_init(struct rf_crypto *c, const struct rf_tls_params *p,
-		   const struct rf_tls_keys *keys, u32 sg_max)
+		   const struct rf_tls_keys *keys)
 {
 	int err;
 
@@ -36,34 +36,45 @@ int rf_crypto_init(struct rf_crypto *c, const struct rf_tls_params *p,
 	err = rf_crypto_rekey(c, p, keys);
 	if (err)
 		goto err_free_aead;
-
-	c->req = aead_request_alloc(c->aead, GFP_KERNEL);
-	if (!c->req) {
-		err = -ENOMEM;
-		goto err_free_aead;
-	}
 	crypto_init_wait(&c->wait);
-	aead_request_set_callback(c->req, CRYPTO_TFM_REQ_MAY_BACKLOG,
-				  crypto_req_done, &c->wait);
-
-	c->sg_src = kmalloc_array(sg_max, sizeof(*c->sg_src), GFP_KERNEL);
-	c->sg_dst = kmalloc_array(sg_max, sizeof(*c->sg_dst), GFP_KERNEL);
-	if (!c->sg_src || !c->sg_dst) {
-		err = -ENOMEM;
-		goto err_free_sg;
-	}
-	c->sg_max = sg_max;
 	return 0;
 
-err_free_sg:
-	kfree(c->sg_src);
-	kfree(c->sg_dst);
-	aead_request_free(c->req);
 err_free_aead:
 	crypto_free_aead(c->aead);
 	memzero_explicit(&c->keys, sizeof(c->keys));
 	c->aead = NULL;
 	return err;
+}
+
+/*
+ * Give the context its request and scatterlists of at least @src_max and
+ * @dst_max entries. Once they are there this allocates nothing, so the data
+ * path calls it for every record; the scatterlists only grow again when
+ * the transmit fragment table did. On failure what was there stays usable.
+ */
+int rf_crypto_prepare(struct rf_crypto *c, u32 src_max, u32 dst_max,
+		      gfp_t gfp)
+{
+	struct scatterlist *sg;
+
+	if (!c->req) {
+		c->req = aead_request_alloc(c->aead, gfp);
+		if (!c->req)
+			return -ENOMEM;
+	}
+	if (c->sg_src && src_max <= c->src_max && dst_max <= c->dst_max)
+		return 0;
+	src_max = max(src_max, c->src_max);
+	dst_max = max(dst_max, c->dst_max);
+	sg = kmalloc_array(src_max + dst_max, sizeof(*sg), gfp);
+	if (!sg)
+		return -ENOMEM;
+	kfree(c->sg_src);
+	c->sg_src = sg;
+	c->sg_dst = sg + src_max;
+	c->src_max = src_max;
+	c->dst_max = dst_max;
+	return 0;
 }
 
 /* Install the next key on the same transform (TLS 1.3 KeyUpdate). */
@@ -85,7 +96,6 @@ void rf_crypto_free(struct rf_crypto *c)
 	if (!c->aead)
 		return;
 	kfree(c->sg_src);
-	kfree(c->sg_dst);
 	/* The request holds the transform's key schedule context. */
 	aead_request_free(c->req);
 	crypto_free_aead(c->aead);

@@ -177,7 +177,7 @@ static void rf_close(struct sock *sk, long timeout)
 
 	/* The works take the socket lock, so this waits outside it. */
 	cancel_work_sync(&rf->rx.work);
-	cancel_work_sync(&rf->tx.work);
+	rf_tx_cancel(rf);
 	rf_ctx_free(sk, rf);
 	base->close(sk, timeout);
 }

@@ -46,11 +46,6 @@ struct rf_tx_ctx {
 	u32			max_frags;
 	u32			nr_frags;	/* frags[0] is the header */
 	u32			payload_len;	/* bytes in the open record */
-	/*
-	 * Reserved when the record opens, so that closing it never needs
-	 * memory: TLS's content type byte and tag go here.
-	 */
-	struct rf_frag		tail;
 	u8			type;
 	bool			open;		/* a record is being built */
 	/* Some payload pages are not ours (sendfile): encrypt out of place. */
@@ -59,9 +54,16 @@ struct rf_tx_ctx {
 	bool			pending;
 	/* Someone is inside do_tcp_sendpages() and may sleep there. */
 	bool			pushing;
+	/*
+	 * The open record was ended by its sender but could not be sealed
+	 * for lack of memory: the work and the next call close it first.
+	 */
+	bool			want_close;
 	u32			push_idx;
 	u32			push_off;
 	struct work_struct	work;
+	/* Brings the work back after a failed allocation (rf_tx_push()). */
+	struct timer_list	retry;
 };
 
 /*
@@ -99,15 +101,25 @@ struct rf_tls {
 	struct rf_crypto	tx;
 	struct rf_crypto	rx;
 	u32			rx_no_pad;	/* TLS_RX_EXPECT_NO_PAD */
+	/*
+	 * Reserved when a record opens, so that closing it never needs
+	 * memory: the content type byte and the tag go here.
+	 */
+	struct rf_frag		tail;
 	/* Ciphertext fragments of a record encrypted out of place. */
 	struct rf_frag		*cfrags;
 	u32			cfrags_max;
-	/* The decrypted record not yet read (partial reads, peeks). */
+	/*
+	 * The decrypted record not yet read (partial reads, peeks, splice),
+	 * allocated when a record first needs it.
+	 */
 	struct sk_buff		*clear;
 	u32			clear_off;
 	u32			clear_len;
 	u8			clear_type;
 	bool			clear_valid;	/* a record is in there */
+	/* Records decrypted into user buffers since the clear skb's last use. */
+	u8			clear_idle;
 	/* TLS 1.3 content type of a record decrypted into the user's buffer. */
 	u8			tail_byte;
 	/* A KeyUpdate was read: nothing more until the next RX key. */
@@ -158,15 +170,15 @@ struct rf_sock {
 	/* Copies of the TLS parameters, for dumps that must not chase tls. */
 	u16			tls_version;
 	u16			tls_cipher;
+	bool			closing;
+	/* An operator aborted the socket: every call fails from now on. */
+	bool			aborted;
 	u32			tls_tx_zc_ro;	/* TLS_TX_ZEROCOPY_RO, kept as set */
 	struct rf_format	fmt;
 	struct rf_tls		*tls;
 	struct rf_rx_ctx	rx;
 	struct rf_tx_ctx	tx;
 	struct rf_sock_stats	stats;
-	bool			closing;
-	/* An operator aborted the socket: every call fails from now on. */
-	bool			aborted;
 
 	/* Membership of rf_net.socks, walked under RCU by the control plane. */
 	struct list_head	node;
@@ -188,7 +200,7 @@ int rf_tls_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 int rf_tls_getsockopt(struct sock *sk, int optname, char __user *optval,
 		      int __user *optlen);
 void rf_tls_free(struct rf_sock *rf);
-int rf_tls_open_reserve(struct sock *sk, struct rf_sock *rf);
+int rf_tls_tx_reserve(struct rf_sock *rf, u32 max_frags, bool foreign);
 int rf_tls_seal(struct sock *sk, struct rf_sock *rf);
 int rf_tls_rx_header(struct rf_sock *rf, const u8 *hdr);
 bool rf_tls_rx_ready(const struct rf_sock *rf, bool complete);
@@ -229,6 +241,7 @@ ssize_t rf_splice_read(struct socket *sock, loff_t *ppos,
 /* tx.c */
 int rf_tx_init(struct rf_sock *rf);
 int rf_tx_resize(struct rf_sock *rf, const struct rf_format *fmt);
+void rf_tx_cancel(struct rf_sock *rf);
 void rf_tx_release(struct rf_sock *rf);
 void rf_tx_flush(struct sock *sk, struct rf_sock *rf, long timeo);
 u32 rf_tx_frags_for(const struct rf_format *fmt);
@@ -236,6 +249,7 @@ struct page *rf_tx_carve(struct sock *sk, struct rf_sock *rf, u32 len,
 			 u32 *off, u32 *got);
 void rf_splice_eof(struct socket *sock);
 int rf_tx_close(struct sock *sk, struct rf_sock *rf);
+void rf_tx_push_pending(struct sock *sk, struct rf_sock *rf);
 void rf_shutdown_flush(struct sock *sk);
 long rf_close_flush_timeo(struct sock *sk);
 void rf_write_space(struct sock *sk);

@@ -29,8 +29,20 @@
 #define RF_TLS_INFO_MAX		60
 /* Scatterlist entries a record may span in the receive queue. */
 #define RF_TLS_RX_SG		48
+/*
+ * Where a record is decrypted to: the additional data, then the pinned user
+ * pages and TLS 1.3's content type byte, or the clear skb's pages.
+ */
+#define RF_TLS_RX_DST_SG	(RF_TLS_PIN_MAX + 3)
 /* Plaintext room of the clear skb: payload, content type, padding. */
 #define RF_TLS_CLEAR_MAX	(RF_TLS_MAX_PLAIN + 1)
+/*
+ * Records decrypted straight into user buffers after which the clear skb,
+ * unused all that time, is given back: a socket that needed it once (a
+ * peek, a control record) returns to its idle size, while a reader that
+ * keeps needing it keeps it instead of allocating it per record.
+ */
+#define RF_TLS_CLEAR_IDLE	64
 
 static bool rf_tls13(const struct rf_tls *t)
 {
@@ -44,7 +56,7 @@ static bool rf_tls13(const struct rf_tls *t)
 /*
  * Encrypt the open record: the prepend (header, explicit nonce) is
  * frags[0], the payload frags[1..], the reserved tail (content type, tag)
- * tx.tail, which joins the fragments afterwards.
+ * tls->tail, which joins the fragments afterwards.
  */
 int rf_tls_seal(struct sock *sk, struct rf_sock *rf)
 {
@@ -54,7 +66,8 @@ int rf_tls_seal(struct sock *sk, struct rf_sock *rf)
 	struct rf_tx_ctx *tx = &rf->tx;
 	struct rf_frag *pre = &tx->frags[0];
 	u8 *hdr = page_address(pre->page) + pre->off;
-	u8 *tail = page_address(tx->tail.page) + tx->tail.off;
+	struct rf_frag *tl = &t->tail;
+	u8 *tail = page_address(tl->page) + tl->off;
 	u32 plain = tx->payload_len + (rf_tls13(t) ? 1 : 0);
 	struct scatterlist *src = c->sg_src, *dst = c->sg_dst;
 	u32 aad_len, i, n, ncf = 0;
@@ -81,8 +94,7 @@ int rf_tls_seal(struct sock *sk, struct rf_sock *rf)
 
 	if (!tx->foreign) {
 		/* Our own pages: the plaintext becomes the ciphertext. */
-		sg_set_page(&src[n++], tx->tail.page, tx->tail.len,
-			    tx->tail.off);
+		sg_set_page(&src[n++], tl->page, tl->len, tl->off);
 		sg_mark_end(&src[n - 1]);
 		err = rf_crypto_run(c, true, src, src, aad_len, plain);
 		if (err)
@@ -94,11 +106,11 @@ int rf_tls_seal(struct sock *sk, struct rf_sock *rf)
 
 		/* TLS 1.3's content type is read from the tail, in its own entry. */
 		if (rf_tls13(t))
-			sg_set_page(&src[n++], tx->tail.page, 1, tx->tail.off);
+			sg_set_page(&src[n++], tl->page, 1, tl->off);
 		sg_mark_end(&src[n - 1]);
 
 		/* Someone else's pages: encrypt into fresh fragments. */
-		sg_init_table(dst, tx->max_frags + 2);
+		sg_init_table(dst, c->dst_max);
 		sg_set_buf(&dst[0], c->aad, aad_len);
 		while (want) {
 			struct page *page = rf_tx_carve(sk, rf, want, &off,
@@ -138,11 +150,10 @@ int rf_tls_seal(struct sock *sk, struct rf_sock *rf)
 				put_page(cp);
 				goto err_put_cfrags;
 			}
-			put_page(tx->tail.page);
-			tx->tail = ct;
+			put_page(tl->page);
+			*tl = ct;
 		} else {
-			sg_set_page(&dst[ncf + 1], tx->tail.page, tx->tail.len,
-				    tx->tail.off);
+			sg_set_page(&dst[ncf + 1], tl->page, tl->len, tl->off);
 			sg_mark_end(&dst[ncf + 1]);
 			err = rf_crypto_run(c, true, src, dst, aad_len, plain);
 			if (err)
@@ -159,8 +170,8 @@ int rf_tls_seal(struct sock *sk, struct rf_sock *rf)
 	}
 
 	/* The reserved tail joins the record after the payload. */
-	tx->frags[tx->nr_frags++] = tx->tail;
-	tx->tail = (struct rf_frag){ NULL, 0, 0 };
+	tx->frags[tx->nr_frags++] = *tl;
+	*tl = (struct rf_frag){ NULL, 0, 0 };
 	rf_tls_seq_use(p, &c->keys);
 	rf->stats.tls_tx_records++;
 	rf_stat_inc(sk, RF_STAT_TLS_TX_RECORDS);
@@ -170,6 +181,37 @@ err_put_cfrags:
 	for (i = 0; i < ncf; i++)
 		put_page(t->cfrags[i].page);
 	return err;
+}
+
+/*
+ * What sealing a record of up to @max_frags fragments will need, taken
+ * before the record takes its first byte, so that closing it needs no
+ * memory but out-of-place encryption's ciphertext pages: the request and
+ * scatterlists with the first record, the table of ciphertext fragments
+ * with the first record of someone else's pages (@foreign). Nothing is
+ * allocated for a TLS_TX socket that never sends, and nothing per record:
+ * later calls only allocate when the fragment table has grown.
+ */
+int rf_tls_tx_reserve(struct rf_sock *rf, u32 max_frags, bool foreign)
+{
+	struct rf_tls *t = rf->tls;
+	struct rf_frag *cfrags;
+	int err;
+
+	err = rf_crypto_prepare(&t->tx, max_frags + 2, max_frags + 2,
+				GFP_KERNEL);
+	if (err)
+		return err;
+	if ((!foreign && !t->cfrags) || max_frags <= t->cfrags_max)
+		return 0;
+	cfrags = kvcalloc(max_frags, sizeof(*cfrags), GFP_KERNEL);
+	if (!cfrags)
+		return -ENOMEM;
+	/* Scratch for one seal at a time: nothing in it to keep. */
+	kvfree(t->cfrags);
+	t->cfrags = cfrags;
+	t->cfrags_max = max_frags;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -263,12 +305,29 @@ err_unpin:
 	return -EFAULT;
 }
 
-/* Give the clear skb pages nobody else holds (splice may have kept some). */
+/*
+ * Make the clear skb ready for a record: allocated on first use, since
+ * most readers take whole records into their own buffers, and made of
+ * pages nobody else holds (splice may have kept some).
+ */
 static int rf_tls_clear_own(struct sock *sk, struct rf_sock *rf)
 {
-	struct sk_buff *skb = rf->tls->clear;
-	int i;
+	struct rf_tls *t = rf->tls;
+	struct sk_buff *skb = t->clear;
+	int i, err;
 
+	t->clear_idle = 0;
+	if (!skb) {
+		skb = alloc_skb_with_frags(0, RF_TLS_CLEAR_MAX, 0, &err,
+					   sk->sk_allocation | __GFP_NOWARN);
+		/* It says ENOBUFS; the caller's contract is ENOMEM. */
+		if (!skb)
+			return -ENOMEM;
+		skb->len = RF_TLS_CLEAR_MAX;
+		skb->data_len = RF_TLS_CLEAR_MAX;
+		t->clear = skb;
+		return 0;
+	}
 	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
 		skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
 		struct page *page;
@@ -339,30 +398,41 @@ static int rf_tls_decrypt(struct sock *sk, struct rf_sock *rf,
 	u32 cipher_len = st->payload_len - p->explicit_iv;
 	u32 inner = cipher_len - RF_TLS_TAG;
 	u8 hdr[RF_TLS_HDR + 8], *dstp = hdr;
-	struct rf_sg_fill src = { c->sg_src, 1, c->sg_max - 1 };
-	struct rf_sg_fill dst = { c->sg_dst, 1, c->sg_max - 1 };
 	u32 pinned = inner - (rf_tls13(t) ? 1 : 0);
 	u32 aad_len, pad = 0, npin = 0, content;
+	struct rf_sg_fill src, dst;
 	u8 first = 0;
 	int err;
 
+	BUILD_BUG_ON(DIV_ROUND_UP(RF_TLS_CLEAR_MAX, PAGE_SIZE) + 1 >
+		     RF_TLS_RX_DST_SG);
 	*in_clear = !msg;
 	if (c->keys.seq_exhausted)
 		return -EBADMSG;
+	/* The first record brings the request and scatterlists. */
+	err = rf_crypto_prepare(c, RF_TLS_RX_SG, RF_TLS_RX_DST_SG,
+				sk->sk_allocation);
+	if (err)
+		return err;
+	src = (struct rf_sg_fill){ c->sg_src, 1, c->src_max - 1 };
+	dst = (struct rf_sg_fill){ c->sg_dst, 1, c->dst_max - 1 };
 	if (rf_rx_walk(sk, rf, 0, rf_tls_prepend(p), rf_copy_bits_actor,
 		       &dstp) != rf_tls_prepend(p))
 		return -EFAULT;
 
-	sg_init_table(c->sg_src, c->sg_max);
+	sg_init_table(c->sg_src, c->src_max);
 	err = rf_rx_walk(sk, rf, rf_tls_prepend(p), cipher_len, rf_sg_actor,
 			 &src);
 	if (err != cipher_len) {
 		/* Too scattered to map: gather it into private skbs first. */
 		err = rf_rx_copy_out(sk, rf);
+		/* An skb allocation says ENOBUFS; recvmsg's contract is ENOMEM. */
+		if (err == -ENOBUFS)
+			err = -ENOMEM;
 		if (err)
 			return err;
 		src.n = 1;
-		sg_init_table(c->sg_src, c->sg_max);
+		sg_init_table(c->sg_src, c->src_max);
 		err = rf_rx_walk(sk, rf, rf_tls_prepend(p), cipher_len,
 				 rf_sg_actor, &src);
 		if (err != cipher_len)
@@ -370,7 +440,7 @@ static int rf_tls_decrypt(struct sock *sk, struct rf_sock *rf,
 	}
 	sg_mark_end(&c->sg_src[src.n - 1]);
 
-	sg_init_table(c->sg_dst, c->sg_max);
+	sg_init_table(c->sg_dst, c->dst_max);
 	if (msg) {
 		err = rf_tls_pin_user(t, &msg->msg_iter, pinned, &dst, &npin);
 		if (!err && rf_tls13(t)) {
@@ -388,7 +458,7 @@ static int rf_tls_decrypt(struct sock *sk, struct rf_sock *rf,
 			*in_clear = true;
 			msg = NULL;
 			dst.n = 1;
-			sg_init_table(c->sg_dst, c->sg_max);
+			sg_init_table(c->sg_dst, c->dst_max);
 		}
 	}
 	if (!msg) {
@@ -460,6 +530,10 @@ static int rf_tls_decrypt(struct sock *sk, struct rf_sock *rf,
 	} else {
 		rf->stats.tls_rx_zc++;
 		rf_stat_inc(sk, RF_STAT_TLS_RX_ZC);
+		if (t->clear && ++t->clear_idle >= RF_TLS_CLEAR_IDLE) {
+			consume_skb(t->clear);
+			t->clear = NULL;
+		}
 	}
 	rf_tls_seq_use(p, &c->keys);
 	trace_recframe_rx_record(sk, *type, content);
@@ -483,10 +557,14 @@ out_unpin:
 
 /*
  * A record could not be opened: authentication failures are decrypt
- * errors (counted in rf_tls_decrypt()), not framing errors.
+ * errors (counted in rf_tls_decrypt()), not framing errors. Lack of memory
+ * ends nothing: the record was not consumed and stays at the head, and the
+ * next read tries again.
  */
 static void rf_tls_rx_fail(struct sock *sk, struct rf_sock *rf, int err)
 {
+	if (err == -ENOMEM)
+		return;
 	if (err == -EBADMSG) {
 		rf_rx_stop(rf, err);
 		trace_recframe_decrypt_error(sk, err);
@@ -732,22 +810,19 @@ static struct rf_tls *rf_tls_get(struct rf_sock *rf,
 	return t;
 }
 
+/*
+ * Installing a direction takes only its transform and key; what records
+ * need comes with the first record (rf_tls_tx_reserve(), rf_tls_decrypt()),
+ * so that idle sockets stay small.
+ */
 static int rf_tls_install_tx(struct sock *sk, struct rf_sock *rf,
 			     struct rf_tls *t, const struct rf_tls_keys *keys)
 {
 	int err;
 
-	t->cfrags = kvcalloc(rf->tx.max_frags, sizeof(*t->cfrags),
-			     GFP_KERNEL);
-	if (!t->cfrags)
-		return -ENOMEM;
-	t->cfrags_max = rf->tx.max_frags;
-	err = rf_crypto_init(&t->tx, &t->p, keys, rf->tx.max_frags + 4);
-	if (err) {
-		kvfree(t->cfrags);
-		t->cfrags = NULL;
+	err = rf_crypto_init(&t->tx, &t->p, keys);
+	if (err)
 		return err;
-	}
 	rf->tx_mode = RF_MODE_TLS;
 	return 0;
 }
@@ -757,18 +832,9 @@ static int rf_tls_install_rx(struct sock *sk, struct rf_sock *rf,
 {
 	int err;
 
-	t->clear = alloc_skb_with_frags(0, RF_TLS_CLEAR_MAX, 0, &err,
-					GFP_KERNEL);
-	if (!t->clear)
+	err = rf_crypto_init(&t->rx, &t->p, keys);
+	if (err)
 		return err;
-	t->clear->len = RF_TLS_CLEAR_MAX;
-	t->clear->data_len = RF_TLS_CLEAR_MAX;
-	err = rf_crypto_init(&t->rx, &t->p, keys, RF_TLS_RX_SG);
-	if (err) {
-		kfree_skb(t->clear);
-		t->clear = NULL;
-		return err;
-	}
 	rf_format_default(&rf->fmt);
 	WRITE_ONCE(rf->rx_mode, RF_MODE_TLS);
 	/* Records already queued are TLS records from now on. */
@@ -795,6 +861,8 @@ static int rf_tls_rekey(struct sock *sk, struct rf_sock *rf, bool tx,
 			err = rf_tx_close(sk, rf);
 			if (err)
 				return err;
+			/* Sealed with the old key, it must not wait for a send. */
+			rf_tx_push_pending(sk, rf);
 		}
 		err = rf_crypto_rekey(&t->tx, &t->p, keys);
 	} else {
@@ -1015,8 +1083,11 @@ void rf_tls_free(struct rf_sock *rf)
 		return;
 	rf_crypto_free(&t->tx);
 	rf_crypto_free(&t->rx);
+	/* rf_tx_release() dropped a reserved tail already; in case. */
+	if (t->tail.page)
+		put_page(t->tail.page);
 	kvfree(t->cfrags);
-	kfree_skb(t->clear);
+	consume_skb(t->clear);
 	rf->tls = NULL;
 	kfree_sensitive(t);
 }

@@ -17,11 +17,12 @@
  *
  * At most one closed record waits for TCP (pending). A message that made
  * it into a closed record has been sent as far as the caller is concerned:
- * if TCP cannot take it yet (a non-blocking socket, a signal, a timeout),
- * the push is finished later, from write_space or the next call, and the
- * call still succeeds; only a dead connection makes it fail. A new message
- * meets the pending record first and waits for it (or gets EAGAIN), so a
- * non-blocking message is either taken whole or not at all.
+ * if TCP cannot take it yet (a non-blocking socket, a signal, a timeout,
+ * no memory for an skb), the push is finished later without any further
+ * call, and the call still succeeds; only a dead connection makes it
+ * fail. A new message meets the pending record first and waits for it (or
+ * gets EAGAIN), so a non-blocking message is either taken whole or not at
+ * all.
  */
 
 #include <linux/highmem.h>
@@ -33,6 +34,13 @@
 
 /* Upper bound on the time close() spends pushing a last record. */
 #define RF_CLOSE_FLUSH_TIMEOUT	(2 * HZ)
+
+/*
+ * How long a push or a seal that failed for memory waits before the next
+ * try, when nothing else will call it back: about what
+ * sk_stream_wait_memory() gives a blocking sender in the same case.
+ */
+#define RF_TX_RETRY_DELAY	(HZ / 10)
 
 /*
  * Room kept in the array for the fragments TLS adds after the payload when
@@ -54,12 +62,21 @@ int rf_tx_resize(struct rf_sock *rf, const struct rf_format *fmt)
 {
 	u32 n = rf_tx_frags_for(fmt);
 	struct rf_frag *frags;
+	int err;
 
 	if (rf->tx.frags && n <= rf->tx.max_frags)
 		return 0;
 	frags = kvcalloc(n, sizeof(*frags), GFP_KERNEL);
 	if (!frags)
 		return -ENOMEM;
+	/* A record being built may grow into the new entries: TLS follows. */
+	if (rf->tx_mode == RF_MODE_TLS && rf->tls->tx.req) {
+		err = rf_tls_tx_reserve(rf, n, false);
+		if (err) {
+			kvfree(frags);
+			return err;
+		}
+	}
 	/* A record may be open or waiting: it moves to the new array. */
 	if (rf->tx.frags)
 		memcpy(frags, rf->tx.frags,
@@ -71,10 +88,12 @@ int rf_tx_resize(struct rf_sock *rf, const struct rf_format *fmt)
 }
 
 static void rf_tx_work(struct work_struct *work);
+static void rf_tx_retry_fire(struct timer_list *t);
 
 int rf_tx_init(struct rf_sock *rf)
 {
 	INIT_WORK(&rf->tx.work, rf_tx_work);
+	timer_setup(&rf->tx.retry, rf_tx_retry_fire, 0);
 	return rf_tx_resize(rf, &rf->fmt);
 }
 
@@ -95,23 +114,37 @@ static void rf_tx_drop_frags(struct rf_tx_ctx *tx, u32 from)
 	tx->nr_frags = from;
 }
 
-static void rf_tx_reset(struct rf_tx_ctx *tx)
+static void rf_tx_reset(struct rf_sock *rf)
 {
+	struct rf_tx_ctx *tx = &rf->tx;
+
 	rf_tx_drop_frags(tx, 0);
-	rf_frag_put(&tx->tail);
+	if (rf->tls)
+		rf_frag_put(&rf->tls->tail);
 	tx->payload_len = 0;
 	tx->open = false;
 	tx->foreign = false;
 	tx->pending = false;
+	tx->want_close = false;
 	tx->push_idx = 0;
 	tx->push_off = 0;
 }
 
-/* After the work was cancelled; drops whatever was not sent. */
+/*
+ * At close, outside the socket lock, once rf->closing keeps both from
+ * being armed again: the timer queues the work, so it goes first.
+ */
+void rf_tx_cancel(struct rf_sock *rf)
+{
+	del_timer_sync(&rf->tx.retry);
+	cancel_work_sync(&rf->tx.work);
+}
+
+/* After rf_tx_cancel(); drops whatever was not sent. */
 void rf_tx_release(struct rf_sock *rf)
 {
 	if (rf->tx.frags)
-		rf_tx_reset(&rf->tx);
+		rf_tx_reset(rf);
 	kvfree(rf->tx.frags);
 	rf->tx.frags = NULL;
 }
@@ -203,14 +236,19 @@ static int rf_tx_open(struct sock *sk, struct rf_sock *rf, u8 type)
 	int err;
 
 	/* No record is taken that could not be sealed. */
-	if (rf->tx_mode == RF_MODE_TLS && rf->tls->tx.keys.seq_exhausted)
-		return -EBADMSG;
+	if (rf->tx_mode == RF_MODE_TLS) {
+		if (rf->tls->tx.keys.seq_exhausted)
+			return -EBADMSG;
+		err = rf_tls_tx_reserve(rf, tx->max_frags, false);
+		if (err)
+			return err;
+	}
 	err = rf_tx_carve_whole(sk, rf, rf_tx_prepend_len(rf), &tx->frags[0]);
 	if (err)
 		return err;
 	if (rf->tx_mode == RF_MODE_TLS) {
 		err = rf_tx_carve_whole(sk, rf, rf_tls_tail(&rf->tls->p),
-					&tx->tail);
+					&rf->tls->tail);
 		if (err) {
 			rf_frag_put(&tx->frags[0]);
 			return err;
@@ -225,11 +263,13 @@ static int rf_tx_open(struct sock *sk, struct rf_sock *rf, u8 type)
 }
 
 /* Give up a record opened by this call that got no byte. */
-static void rf_tx_abandon_empty(struct rf_tx_ctx *tx)
+static void rf_tx_abandon_empty(struct rf_sock *rf)
 {
+	struct rf_tx_ctx *tx = &rf->tx;
+
 	if (!tx->open || tx->payload_len || tx->nr_frags != 1)
 		return;
-	rf_tx_reset(tx);
+	rf_tx_reset(rf);
 }
 
 /* Copy @len bytes from @from into the open record; all or nothing. */
@@ -290,6 +330,7 @@ int rf_tx_close(struct sock *sk, struct rf_sock *rf)
 			return err;
 	}
 	tx->open = false;
+	tx->want_close = false;
 	tx->pending = true;
 	tx->push_idx = 0;
 	tx->push_off = 0;
@@ -300,6 +341,20 @@ int rf_tx_close(struct sock *sk, struct rf_sock *rf)
 	rf_stat_inc(sk, RF_STAT_TX_RECORDS);
 	rf_stat_add(sk, RF_STAT_TX_BYTES, tx->payload_len);
 	return 0;
+}
+
+/* Run the transmit work after a while, to try again for memory. */
+static void rf_tx_retry_later(struct rf_sock *rf)
+{
+	if (!rf->closing)
+		timer_reduce(&rf->tx.retry, jiffies + RF_TX_RETRY_DELAY);
+}
+
+static void rf_tx_retry_fire(struct timer_list *t)
+{
+	struct rf_sock *rf = from_timer(rf, t, tx.retry);
+
+	schedule_work(&rf->tx.work);
 }
 
 /*
@@ -332,14 +387,46 @@ static int rf_tx_push(struct sock *sk, struct rf_sock *rf, int flags)
 	}
 	tx->pushing = false;
 	if (tx->push_idx == tx->nr_frags) {
-		rf_tx_reset(tx);
+		rf_tx_reset(rf);
 		ret = 0;
 	} else if (!ret) {
 		ret = -EAGAIN;
 	}
+	/*
+	 * What is left goes from rf_write_space(), which TCP calls when ACKs
+	 * free room. With nothing in flight no ACK will come: the push ran
+	 * out of memory for an skb, and only a timer brings it back.
+	 */
+	if (tx->pending && tcp_rtx_and_write_queues_empty(sk) &&
+	    !sk->sk_err && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		rf_tx_retry_later(rf);
 	/* Writers waiting for the pusher to finish. */
 	wake_up_interruptible_all(sk_sleep(sk));
 	return ret < 0 ? ret : 0;
+}
+
+/* Push without waiting; what TCP cannot take now goes later by itself. */
+void rf_tx_push_pending(struct sock *sk, struct rf_sock *rf)
+{
+	if (rf->tx.pending && !rf->tx.pushing)
+		rf_tx_push(sk, rf, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/*
+ * Close the open record for a sender that ended it and whose bytes were
+ * taken. Only out-of-place encryption needs memory to close a record; when
+ * there is none, the transmit work tries again, and the next call closes
+ * the record before anything else, so it still leaves without a call.
+ */
+static int rf_tx_close_accepted(struct sock *sk, struct rf_sock *rf)
+{
+	int err = rf_tx_close(sk, rf);
+
+	if (err == -ENOMEM) {
+		rf->tx.want_close = true;
+		rf_tx_retry_later(rf);
+	}
+	return err;
 }
 
 /*
@@ -388,6 +475,12 @@ static int rf_tx_prepare(struct sock *sk, struct rf_sock *rf, long *timeo,
 	err = rf_tx_wait_pusher(sk, rf, timeo);
 	if (err)
 		return err;
+	/* The record a sender ended comes before any new byte. */
+	if (rf->tx.want_close) {
+		err = rf_tx_close(sk, rf);
+		if (err)
+			return err;
+	}
 	if (rf->tx.pending)
 		return rf_tx_push(sk, rf, flags);
 	return 0;
@@ -400,7 +493,7 @@ static int rf_tx_close_push(struct sock *sk, struct rf_sock *rf, int flags)
 
 	if (!rf->tx.open)
 		return 0;
-	err = rf_tx_close(sk, rf);
+	err = rf_tx_close_accepted(sk, rf);
 	if (err)
 		return err;
 	return rf_tx_push_accepted(sk, rf, flags);
@@ -497,7 +590,7 @@ int rf_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		n = min_t(size_t, size - copied, rec_max - tx->payload_len);
 		err = rf_tx_fill(sk, rf, &msg->msg_iter, n);
 		if (err) {
-			rf_tx_abandon_empty(tx);
+			rf_tx_abandon_empty(rf);
 			break;
 		}
 		copied += n;
@@ -555,6 +648,14 @@ int rf_sendpage(struct sock *sk, struct page *page, int offset, size_t size,
 			if (err)
 				break;
 		}
+		/* Sealing someone else's pages needs a ciphertext table. */
+		if (rf->tx_mode == RF_MODE_TLS && !tx->foreign) {
+			err = rf_tls_tx_reserve(rf, tx->max_frags, true);
+			if (err) {
+				rf_tx_abandon_empty(rf);
+				break;
+			}
+		}
 		n = min_t(size_t, size - copied, rec_max - tx->payload_len);
 		get_page(page);
 		if (!n || !rf_tx_add_frag(tx, page, offset + copied, n)) {
@@ -599,40 +700,69 @@ void rf_splice_eof(struct socket *sock)
 
 /*
  * Close the open record and push what is pending, waiting at most @timeo
- * and not past a signal. Socket owned by the caller.
+ * and not past a signal or a connection error. Socket owned by the caller.
  */
 void rf_tx_flush(struct sock *sk, struct rf_sock *rf, long timeo)
 {
+	struct rf_tx_ctx *tx = &rf->tx;
+
 	if (rf->tx_mode == RF_MODE_NONE)
 		return;
-	if (rf_tx_wait_pusher(sk, rf, &timeo))
-		return;
-	if (rf->tx.open && rf_tx_close(sk, rf))
-		return;
-	while (rf->tx.pending && timeo && !signal_pending(current) &&
-	       !sk->sk_err && !(sk->sk_shutdown & SEND_SHUTDOWN)) {
+	for (;;) {
 		DEFINE_WAIT_FUNC(wait, woken_wake_function);
+		long slice, left;
+		bool room;
 
-		if (!rf_tx_push(sk, rf, MSG_DONTWAIT | MSG_NOSIGNAL) ||
-		    !rf->tx.pending)
-			break;
+		/* Waiting released the socket: a sender may be pushing. */
+		if (rf_tx_wait_pusher(sk, rf, &timeo))
+			return;
+		if (tx->open) {
+			int err = rf_tx_close(sk, rf);
+
+			if (err && err != -ENOMEM)
+				return;
+		}
+		rf_tx_push_pending(sk, rf);
+		if ((!tx->open && !tx->pending) || !timeo ||
+		    signal_pending(current) || sk->sk_err ||
+		    (sk->sk_shutdown & SEND_SHUTDOWN))
+			return;
+		/*
+		 * Stopped with room in the buffer: memory ran out. Try again
+		 * after a while, as a blocking sender would; otherwise wait
+		 * for the ACKs that make room, or for the transmit work to
+		 * finish the record.
+		 */
+		room = sk_stream_memory_free(sk);
+		slice = room ? min_t(long, timeo, RF_TX_RETRY_DELAY) : timeo;
+		left = slice;
 		add_wait_queue(sk_sleep(sk), &wait);
-		sk_wait_event(sk, &timeo, sk_stream_memory_free(sk), &wait);
+		sk_wait_event(sk, &left, (!tx->open && !tx->pending) ||
+			      (!room && sk_stream_memory_free(sk)), &wait);
 		remove_wait_queue(sk_sleep(sk), &wait);
+		if (timeo != MAX_SCHEDULE_TIMEOUT)
+			timeo -= slice - left;
 	}
 }
 
 static void rf_tx_work(struct work_struct *work)
 {
 	struct rf_sock *rf = container_of(work, struct rf_sock, tx.work);
+	struct rf_tx_ctx *tx = &rf->tx;
 	struct sock *sk = rf->sk;
 
 	lock_sock(sk);
-	if (!rf->closing && rf->tx.pending && !rf->tx.pushing) {
+	if (rf->closing || tx->pushing)
+		goto out;
+	/* A record its sender ended, waiting for memory to be sealed. */
+	if (tx->want_close && rf_tx_close_accepted(sk, rf))
+		goto out;
+	if (tx->pending) {
 		rf_tx_push(sk, rf, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (!rf->tx.pending)
+		if (!tx->pending)
 			rf->saved_write_space(sk);
 	}
+out:
 	release_sock(sk);
 }
 
