@@ -63,7 +63,9 @@ out:
  * Change the record size limit of a live socket (the control plane's
  * "socket set"). Unlike the framing, it may change after data flowed:
  * it applies to headers parsed and records started from now on. A record
- * being built that is already larger makes it EBUSY.
+ * being built that is already larger makes it EBUSY, and so does a sender
+ * handing a record to TCP: it released the socket inside TCP and still
+ * walks the fragment array a resize would replace.
  */
 int rf_set_max_record(struct sock *sk, u32 max_record)
 {
@@ -84,7 +86,9 @@ int rf_set_max_record(struct sock *sk, u32 max_record)
 	    !rf_format_fits(&fmt))
 		goto out;
 	err = -EBUSY;
-	if ((rf->tx.open || rf->tx.pending) && rf->tx.payload_len > max_record)
+	if (rf->tx.pushing ||
+	    ((rf->tx.open || rf->tx.pending) &&
+	     rf->tx.payload_len > max_record))
 		goto out;
 	err = rf_tx_resize(rf, &fmt);
 	if (err)

@@ -458,7 +458,11 @@ TEST_F(framing, rcvtimeo_bounds_wait)
 	EXPECT_EQ(-1, recv(self->fds[1], in, sizeof(in), 0));
 	EXPECT_EQ(EAGAIN, errno);
 	ms = elapsed_ms(&start);
-	EXPECT_LE(150, ms);
+	/*
+	 * The timeout runs on jiffies, the test on CLOCK_MONOTONIC: on an
+	 * overloaded TCG host the two were seen 90 ms apart over 200 ms.
+	 */
+	EXPECT_LE(100, ms);
 	EXPECT_GT(3000, ms);
 }
 

@@ -295,7 +295,8 @@ struct recframe_info {
  *	RECFRAME_A_MAX_RECORD	u32, 1 to RECFRAME_RECORD_LIMIT, at most the
  *				namespace's record limit and what the length
  *				field expresses (EINVAL); EBUSY while an open
- *				record is already larger
+ *				record is already larger, or while a sender
+ *				is handing a record to TCP
  *	RECFRAME_A_RX_HEADER	u8, 0 or 1
  *   At least one of the last two is required. ENOENT for an unknown cookie.
  *
