@@ -945,25 +945,8 @@ struct model {
 	uint64_t		checked; /* records and terminals verified */
 };
 
-/*
- * Formerly a kernel deviation (fixed): in framing mode a MSG_WAITALL read
- * that had copied data and then met a TCP reset consumed the socket error.
- * The model now holds recframe to TCP's behaviour: the reset is reported
- * by the next call. The counter stays for the summary line.
- */
-static bool fz_strict;
-static uint64_t fz_known_rst;
 static bool fz_scratch;		/* a first look by the model: count nothing */
 
-/*
- * Known kernel bug: a SO_RCVBUF made smaller than a record after the
- * connection advertised a larger window stalls the stream for good. The
- * copy fallback (rf_rx_need_copy()) trusts tcp_receive_window(), but TCP
- * drops in-window segments once sk_rmem_alloc is over sk_rcvbuf, and
- * nothing wakes the framer again. Such buffers are only set with
- * RF_FUZZ_STRICT=1; the others are counted.
- */
-static uint64_t fz_known_rcvbuf;
 
 struct expect {
 	ssize_t		ret;	/* bytes, or -errno */
@@ -1130,19 +1113,12 @@ static void m_recv_framing(struct model *m, size_t len, int flags,
 		if (!waitall || !eor || copied == len)
 			break;
 		m_skip_empty(m);
-		if (m->cur == s->nrec) {
-			/*
-			 * TCP keeps a reset for the next call when this one
-			 * has data; recframe reports it nowhere (see
-			 * fz_known_rst). RF_FUZZ_STRICT=1 holds it to TCP's
-			 * behaviour.
-			 */
-			if (s->term == T_RST && !m->rst_done) {
-				/* Fixed in the kernel: TCP's behaviour. */
-				m->rst_done = false;
-			}
+		/*
+		 * At the end of the stream, as TCP: a reset met by a call
+		 * that has data is reported by the next call.
+		 */
+		if (m->cur == s->nrec)
 			break;
-		}
 		r = &s->recs[m->cur];
 		if (r->type != type)
 			break;
@@ -1911,25 +1887,9 @@ static int setup_receiver(struct reader *rd, struct sender *snd)
 	size_t n;
 
 	snprintf(rd_call(rd), sizeof(rd->last), "setup");
-	if (s->rcvbuf && !fz_strict) {
-		uint32_t big = 0;
-		int i;
-
-		for (i = 0; i <= s->nrec; i++) {
-			uint32_t l = i < s->nrec ? s->recs[i].len :
-				     s->tls ? TLS_MAX_PLAIN : s->fr.max_record;
-
-			big = l > big ? l : big;
-		}
-		if ((uint32_t)s->rcvbuf < 2 * (big + 64)) {
-			fz_known_rcvbuf++;
-			goto no_rcvbuf;
-		}
-	}
 	if (s->rcvbuf && setsockopt(rd->fd, SOL_SOCKET, SO_RCVBUF, &s->rcvbuf,
 				    sizeof(s->rcvbuf)))
 		return rfail(rd, "SO_RCVBUF: %s", strerror(errno));
-no_rcvbuf:
 	if (rf_set_timeo(rd->fd, SO_RCVTIMEO, FZ_TIMEOUT_MS) ||
 	    rf_set_int(snd->fd, SOL_TCP, TCP_NODELAY, 1) ||
 	    rf_set_timeo(snd->fd, SO_SNDTIMEO, 3 * FZ_TIMEOUT_MS))
@@ -2055,7 +2015,6 @@ static void fuzz(struct __test_metadata *_metadata, bool tls)
 	if (!rf_available())
 		SKIP(return, "recframe ULP not registered");
 	signal(SIGPIPE, SIG_IGN);
-	fz_strict = rf_env_u64("RF_FUZZ_STRICT", 0);
 	st.seed_first = base;
 	for (i = 0; (!max_iters || i < max_iters) &&
 	     (i == 0 || rf_now_s() < end); i++) {
@@ -2088,14 +2047,6 @@ static void fuzz(struct __test_metadata *_metadata, bool tls)
 		       (unsigned long long)st.errs[E_HDR],
 		       (unsigned long long)st.errs[E_DECRYPT],
 		       (unsigned long long)st.errs[E_SEQ], rf_now_s() - start);
-	if (fz_known_rcvbuf)
-		ksft_print_msg("stream_fuzz %s: KNOWN KERNEL BUG avoided %llu times: no SO_RCVBUF below twice the largest record (a stall; RF_FUZZ_STRICT=1 sets them)\n",
-			       tls ? "tls" : "framing",
-			       (unsigned long long)fz_known_rcvbuf);
-	if (fz_known_rst)
-		ksft_print_msg("stream_fuzz %s: KNOWN KERNEL BUG hit %llu times: MSG_WAITALL with data swallowed a TCP reset (RF_FUZZ_STRICT=1 fails on it)\n",
-			       tls ? "tls" : "framing",
-			       (unsigned long long)fz_known_rst);
 	fflush(stdout);
 }
 
