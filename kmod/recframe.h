@@ -223,6 +223,7 @@ void rf_rx_parse(struct sock *sk, struct rf_sock *rf);
 void rf_rx_set_error(struct sock *sk, struct rf_sock *rf, int err);
 void rf_rx_stop(struct rf_sock *rf, int err);
 bool rf_rx_take(struct sock *sk, struct rf_sock *rf, u32 n);
+void rf_rx_account(struct sock *sk, struct rf_sock *rf, u32 n, bool eor);
 int rf_rx_wait(struct sock *sk, struct rf_sock *rf, long *timeo);
 int rf_rx_copy_out(struct sock *sk, struct rf_sock *rf);
 typedef int (*rf_actor_t)(struct sk_buff *skb, u32 off, u32 len, void *arg);

@@ -591,8 +591,8 @@ static bool rf_rx_skip_empty(struct sock *sk, struct rf_sock *rf)
 	return true;
 }
 
-static void rf_rx_account(struct sock *sk, struct rf_sock *rf, u32 n,
-			  bool eor)
+/* Payload bytes handed to the user, and a record when @eor ends one. */
+void rf_rx_account(struct sock *sk, struct rf_sock *rf, u32 n, bool eor)
 {
 	rf->rx.started = true;
 	rf->stats.rx_bytes += n;

@@ -575,18 +575,6 @@ static void rf_tls_rx_fail(struct sock *sk, struct rf_sock *rf, int err)
 	WRITE_ONCE(rf->rx.ready, false);
 }
 
-static void rf_tls_account(struct sock *sk, struct rf_sock *rf, u32 n,
-			   bool eor)
-{
-	rf->rx.started = true;
-	rf->stats.rx_bytes += n;
-	rf_stat_add(sk, RF_STAT_RX_BYTES, n);
-	if (eor) {
-		rf->stats.rx_records++;
-		rf_stat_inc(sk, RF_STAT_RX_RECORDS);
-	}
-}
-
 /*
  * Wait for a complete record, or say why there is none. Returns 0 when one
  * is there, 1 at end of stream, or an error.
@@ -695,7 +683,7 @@ int rf_tls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 				control = type;
 				copied += got;
 				eor = true;
-				rf_tls_account(sk, rf, got, true);
+				rf_rx_account(sk, rf, got, true);
 				if (type != RF_TLS_TYPE_DATA)
 					break;
 				continue;
@@ -731,7 +719,7 @@ int rf_tls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			t->clear_valid = false;
 			rf_rx_parse(sk, rf);
 		}
-		rf_tls_account(sk, rf, n, eor);
+		rf_rx_account(sk, rf, n, eor);
 		if (!eor || control != RF_TLS_TYPE_DATA)
 			break;
 	}
@@ -784,7 +772,7 @@ ssize_t rf_tls_splice_read(struct sock *sk, struct pipe_inode_info *pipe,
 			t->clear_valid = false;
 			rf_rx_parse(sk, rf);
 		}
-		rf_tls_account(sk, rf, got, eor);
+		rf_rx_account(sk, rf, got, eor);
 	}
 	return got;
 }
